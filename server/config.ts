@@ -1,0 +1,278 @@
+/**
+ * The one place that reads `process.env`. Everything is validated at start-up;
+ * a bad or missing variable stops the process with a message that names it
+ * and says what to set.
+ */
+import { readFileSync } from 'node:fs';
+import { cleanEnv, str, num, port, url, makeValidator, EnvError, EnvMissingError } from 'envalid';
+
+export const HEIMDEX_ENVS = ['local', 'dev', 'staging', 'prod'] as const;
+export type HeimdexEnv = (typeof HEIMDEX_ENVS)[number];
+export const AUTH_PROVIDERS = ['dev', 'jwks'] as const;
+export type AuthProvider = (typeof AUTH_PROVIDERS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Local mode's default HS256 secret: only ever accepted with HEIMDEX_ENV=local. */
+const LOCAL_DEV_JWT_SECRET = 'heimdex-local-development-secret-do-not-use-elsewhere';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const secret32 = makeValidator<string>((input) => {
+  if (Buffer.byteLength(input, 'utf8') < 32) {
+    throw new EnvError('must be at least 32 bytes (generate one with `openssl rand -base64 48`)');
+  }
+  return input;
+});
+
+const postgresUrl = makeValidator<string>((input) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(input);
+  } catch {
+    throw new EnvError('must be a postgres:// connection URL');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new EnvError('must be a postgres:// connection URL');
+  }
+  return input;
+});
+
+const SPECS = {
+  HEIMDEX_ENV: str({ choices: HEIMDEX_ENVS, default: 'local', desc: 'deployment environment' }),
+  PORT: port({ default: 4000, desc: 'HTTP port of the API' }),
+  HOST: str({ default: '127.0.0.1', desc: 'interface the API listens on (0.0.0.0 in containers)' }),
+  LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
+
+  DATABASE_URL: postgresUrl({
+    default: undefined,
+    desc: 'local mode: a URL that may create roles; unset starts an embedded PostgreSQL',
+  }),
+  API_DATABASE_URL: postgresUrl({ default: undefined, desc: 'API, as heimdex_authenticator' }),
+  WORKER_DATABASE_URL: postgresUrl({ default: undefined, desc: 'worker, as heimdex_worker' }),
+  MIGRATION_DATABASE_URL: postgresUrl({ default: undefined, desc: 'migrations, as heimdex_owner' }),
+  DB_POOL_MAX: num({ default: 10 }),
+  DB_CONNECTION_TIMEOUT_MS: num({ default: 5_000 }),
+  DB_IDLE_TIMEOUT_MS: num({ default: 30_000 }),
+  DB_STATEMENT_TIMEOUT_MS: num({ default: 5_000 }),
+  EMBEDDED_PG_PORT: port({ default: 54329 }),
+  EMBEDDED_PG_DIR: str({ default: '.data/postgres' }),
+
+  AUTH_PROVIDER: str({ choices: AUTH_PROVIDERS, default: undefined }),
+  DEV_JWT_SECRET: secret32({ default: undefined }),
+  JWKS_URL: url({ default: undefined }),
+  AUTH_ISSUER: str({ default: undefined }),
+  AUTH_AUDIENCE: str({ default: undefined }),
+  AUTH_CLOCK_TOLERANCE_S: num({ default: 5 }),
+
+  WORKER_CONCURRENCY: num({ default: 4 }),
+  WORKER_POLL_INTERVAL_MS: num({ default: 2_000 }),
+  WORKER_LOCAL_QUEUE_SIZE: num({ default: -1, desc: '-1 turns the local queue off' }),
+  WORKER_POOL_MAX: num({ default: undefined, desc: 'default: concurrency + 2' }),
+  JOB_STAGE_DURATION_MS: num({ default: 200 }),
+  SHUTDOWN_TIMEOUT_MS: num({ default: 10_000 }),
+};
+
+export interface DatabaseConfig {
+  /** Local mode only: a URL with the right to create roles; the rest is derived from it. */
+  adminUrl: string | undefined;
+  /** Local mode without DATABASE_URL: start the embedded PostgreSQL. */
+  embedded: boolean;
+  apiUrl: string | undefined;
+  workerUrl: string | undefined;
+  migrationUrl: string | undefined;
+  poolMax: number;
+  connectionTimeoutMs: number;
+  idleTimeoutMs: number;
+  statementTimeoutMs: number;
+  embeddedPort: number;
+  embeddedDir: string;
+}
+
+export type AuthConfig =
+  | { provider: 'dev'; secret: string; clockToleranceS: number }
+  | { provider: 'jwks'; jwksUrl: string; issuer: string; audience: string; clockToleranceS: number };
+
+export interface Config {
+  env: HeimdexEnv;
+  version: string;
+  http: { host: string; port: number };
+  logLevel: LogLevel;
+  database: DatabaseConfig;
+  auth: AuthConfig;
+  worker: {
+    concurrency: number;
+    pollIntervalMs: number;
+    localQueueSize: number;
+    poolMax: number;
+    stageDurationMs: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function reportErrors({ errors }: { errors: Partial<Record<string, Error>> }): void {
+  const lines = Object.entries(errors).map(([name, err]) =>
+    err instanceof EnvMissingError
+      ? `  ${name}: missing; set it in the environment`
+      : `  ${name}: ${err?.message ?? 'invalid'}`,
+  );
+  if (lines.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+}
+
+/** Validates the environment; throws ConfigError naming every variable that is wrong. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const e = cleanEnv(source, SPECS, { reporter: reportErrors });
+  const env = e.HEIMDEX_ENV;
+  const local = env === 'local';
+  const problems: string[] = [];
+
+  const provider: AuthProvider = e.AUTH_PROVIDER ?? (local ? 'dev' : 'jwks');
+  let auth: AuthConfig | undefined;
+  if (provider === 'dev') {
+    if (!local) {
+      problems.push(
+        `AUTH_PROVIDER: "dev" (HS256 shared secret) is refused when HEIMDEX_ENV=${env}; set AUTH_PROVIDER=jwks`,
+      );
+    }
+    auth = {
+      provider,
+      secret: e.DEV_JWT_SECRET ?? LOCAL_DEV_JWT_SECRET,
+      clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
+    };
+  } else {
+    const missing = (['JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((k) => !e[k]);
+    for (const k of missing) problems.push(`${k}: missing; AUTH_PROVIDER=jwks requires it`);
+    if (e.JWKS_URL && !local && !e.JWKS_URL.startsWith('https://')) {
+      problems.push('JWKS_URL: must use https:// outside local mode');
+    }
+    if (e.JWKS_URL && e.AUTH_ISSUER && e.AUTH_AUDIENCE) {
+      auth = {
+        provider,
+        jwksUrl: e.JWKS_URL,
+        issuer: e.AUTH_ISSUER,
+        audience: e.AUTH_AUDIENCE,
+        clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
+      };
+    }
+  }
+  if (e.DEV_JWT_SECRET && !local) {
+    problems.push(`DEV_JWT_SECRET: must not be set when HEIMDEX_ENV=${env}`);
+  }
+
+  if (!local) {
+    for (const k of ['API_DATABASE_URL', 'WORKER_DATABASE_URL', 'MIGRATION_DATABASE_URL'] as const) {
+      if (!e[k]) {
+        problems.push(`${k}: missing; outside local mode each process connects as its own role`);
+      }
+    }
+    if (e.DATABASE_URL) {
+      problems.push(
+        'DATABASE_URL: only used in local mode; set API_DATABASE_URL, WORKER_DATABASE_URL and MIGRATION_DATABASE_URL',
+      );
+    }
+  }
+  if (e.AUTH_CLOCK_TOLERANCE_S < 0 || e.AUTH_CLOCK_TOLERANCE_S > 300) {
+    problems.push('AUTH_CLOCK_TOLERANCE_S: must be between 0 and 300 seconds');
+  }
+  if (e.WORKER_CONCURRENCY < 1) problems.push('WORKER_CONCURRENCY: must be at least 1');
+  if (e.DB_POOL_MAX < 1) problems.push('DB_POOL_MAX: must be at least 1');
+
+  if (problems.length > 0 || !auth) {
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+
+  return {
+    env,
+    version: readVersion(),
+    http: { host: e.HOST, port: e.PORT },
+    logLevel: e.LOG_LEVEL,
+    database: {
+      adminUrl: local ? e.DATABASE_URL : undefined,
+      embedded: local && !e.DATABASE_URL,
+      apiUrl: e.API_DATABASE_URL,
+      workerUrl: e.WORKER_DATABASE_URL,
+      migrationUrl: e.MIGRATION_DATABASE_URL,
+      poolMax: e.DB_POOL_MAX,
+      connectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
+      idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+      embeddedDir: e.EMBEDDED_PG_DIR,
+    },
+    auth,
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+      localQueueSize: e.WORKER_LOCAL_QUEUE_SIZE,
+      poolMax: e.WORKER_POOL_MAX ?? e.WORKER_CONCURRENCY + 2,
+      stageDurationMs: e.JOB_STAGE_DURATION_MS,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** `postgres://heimdex:secret@host/db` -> `postgres://heimdex:***@host/db`. */
+export function maskUrl(value: string | undefined): string | undefined {
+  if (!value) return value;
+  try {
+    const parsed = new URL(value);
+    if (parsed.password) parsed.password = '***';
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|key|token/i.test(key)) parsed.searchParams.set(key, '***');
+    }
+    return parsed.toString();
+  } catch {
+    return '***';
+  }
+}
+
+/** What start-up logs: every setting, with secrets left out and URL passwords masked. */
+export function summarizeConfig(config: Config): Record<string, unknown> {
+  const { database, auth } = config;
+  return {
+    env: config.env,
+    version: config.version,
+    http: config.http,
+    logLevel: config.logLevel,
+    database: {
+      ...database,
+      adminUrl: maskUrl(database.adminUrl),
+      apiUrl: maskUrl(database.apiUrl),
+      workerUrl: maskUrl(database.workerUrl),
+      migrationUrl: maskUrl(database.migrationUrl),
+    },
+    auth:
+      auth.provider === 'dev'
+        ? { provider: 'dev', secret: '[set]', clockToleranceS: auth.clockToleranceS }
+        : { ...auth, jwksUrl: maskUrl(auth.jwksUrl) },
+    worker: config.worker,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  };
+}
+
+/** Test-only settings, read here so that nothing else touches the environment. */
+export function loadTestSettings(source: NodeJS.ProcessEnv = process.env): {
+  databaseUrl: string | undefined;
+  templateDatabase: string | undefined;
+} {
+  const e = cleanEnv(
+    source,
+    {
+      TEST_DATABASE_URL: postgresUrl({ default: undefined }),
+      HEIMDEX_TEST_TEMPLATE: str({ default: undefined }),
+    },
+    { reporter: reportErrors },
+  );
+  return { databaseUrl: e.TEST_DATABASE_URL, templateDatabase: e.HEIMDEX_TEST_TEMPLATE };
+}
