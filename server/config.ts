@@ -93,7 +93,13 @@ export interface DatabaseConfig {
 
 export type AuthConfig =
   | { provider: 'dev'; secret: string; clockToleranceS: number }
-  | { provider: 'jwks'; jwksUrl: string; issuer: string; audience: string; clockToleranceS: number };
+  | {
+      provider: 'jwks';
+      jwksUrl: string;
+      issuer: string;
+      audience: string;
+      clockToleranceS: number;
+    };
 
 export interface Config {
   env: HeimdexEnv;
@@ -171,7 +177,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   if (!local) {
-    for (const k of ['API_DATABASE_URL', 'WORKER_DATABASE_URL', 'MIGRATION_DATABASE_URL'] as const) {
+    for (const k of [
+      'API_DATABASE_URL',
+      'WORKER_DATABASE_URL',
+      'MIGRATION_DATABASE_URL',
+    ] as const) {
       if (!e[k]) {
         problems.push(`${k}: missing; outside local mode each process connects as its own role`);
       }
@@ -275,4 +285,9 @@ export function loadTestSettings(source: NodeJS.ProcessEnv = process.env): {
     { reporter: reportErrors },
   );
   return { databaseUrl: e.TEST_DATABASE_URL, templateDatabase: e.HEIMDEX_TEST_TEMPLATE };
+}
+
+/** The environment for a child process of ours: this one's, with overrides. */
+export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
 }

@@ -8,7 +8,10 @@ type Cleanup = () => Promise<void>;
 
 export async function runMain(
   name: string,
-  main: (ctx: { onShutdown(fn: Cleanup): void; shutdown: Promise<NodeJS.Signals> }) => Promise<void>,
+  main: (ctx: {
+    onShutdown(fn: Cleanup): void;
+    shutdown: Promise<NodeJS.Signals>;
+  }) => Promise<void>,
 ): Promise<void> {
   const cleanups: Cleanup[] = [];
   let stopping = false;

@@ -132,10 +132,10 @@ export async function migrate(options: {
       for (const file of files.filter((f) => !done.has(f.id))) {
         await client.query('begin');
         try {
-          await client.query('insert into heimdex_migrations.applied (id, checksum) values ($1, $2)', [
-            file.id,
-            file.checksum,
-          ]);
+          await client.query(
+            'insert into heimdex_migrations.applied (id, checksum) values ($1, $2)',
+            [file.id, file.checksum],
+          );
           await client.query(file.sql);
           await client.query('commit');
         } catch (err) {
