@@ -3,7 +3,7 @@
  * machine with no database of its own. Development dependency: production
  * images never load it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -48,6 +48,7 @@ export async function startEmbeddedPostgres(options: {
     onError: (err) => log.error({ err }, 'embedded postgres error'),
   });
 
+  if (userInfo().uid === 0) assertReachableByOthers(path.dirname(dataDir));
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await mkdir(path.dirname(dataDir), { recursive: true });
     log.info({ dataDir }, 'initialising embedded PostgreSQL');
@@ -67,4 +68,22 @@ export async function startEmbeddedPostgres(options: {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able
+ * to walk down to its data folder: fail early with what to do instead of
+ * initdb's bare "Permission denied".
+ */
+function assertReachableByOthers(dir: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `Embedded PostgreSQL runs as the "postgres" system user when started as root, and cannot reach ${dir} ` +
+          `(${d} is not searchable by other users). Set EMBEDDED_PG_DIR to a folder it can reach, ` +
+          'for example /var/tmp/heimdex-pg, or run as a normal user.',
+      );
+    }
+    if (d === path.dirname(d)) return;
+  }
 }

@@ -29,8 +29,7 @@ export class MigrationChecksumError extends Error {
   override readonly name = 'MigrationChecksumError';
 }
 
-export async function readMigrationFiles(): Promise<MigrationFile[]> {
-  const dir = sqlDir('migrations');
+export async function readMigrationFiles(dir = sqlDir('migrations')): Promise<MigrationFile[]> {
   const names = (await readdir(dir)).filter((n) => /^\d{6}_[a-z0-9_]+\.sql$/.test(n)).sort();
   return Promise.all(
     names.map(async (name) => {
@@ -82,9 +81,10 @@ export async function migrate(options: {
   logger: Logger;
   /** False when bootstrapLocalRoles already ran sql/roles.sql as the admin. */
   ownerManagesRoles: boolean;
+  migrationsDir?: string;
 }): Promise<{ applied: string[] }> {
   const { ownerUrl, logger } = options;
-  const files = await readMigrationFiles();
+  const files = await readMigrationFiles(options.migrationsDir);
   const rolesSql = await readFile(sqlDir('roles.sql'), 'utf8');
   const workerGrantsSql = await readFile(sqlDir('worker_grants.sql'), 'utf8');
 
@@ -95,6 +95,9 @@ export async function migrate(options: {
       if (options.ownerManagesRoles) await client.query(rolesSql);
 
       const pool = new pg.Pool({ connectionString: ownerUrl, max: 1 });
+      const onError = (err: Error): void => logger.warn({ err }, 'migration connection failed');
+      pool.on('error', onError);
+      pool.on('connect', (c) => c.on('error', onError));
       try {
         await runWorkerMigrations({ pgPool: pool, logger: graphileLogger(logger) });
       } finally {

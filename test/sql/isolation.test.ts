@@ -98,11 +98,11 @@ describe('reading', () => {
   });
 
   for (const [label, orgId] of [
-    ['unset', null],
-    ['empty', ''],
-    ['malformed', 'not-a-uuid'],
+    ['an unset', null],
+    ['an empty', ''],
+    ['a malformed', 'not-a-uuid'],
   ] as const) {
-    it(`an ${label} org claim gives zero rows and no error`, async () => {
+    it(`${label} org claim gives zero rows and no error`, async () => {
       await asUser(
         'heimdex_admin',
         orgId,

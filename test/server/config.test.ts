@@ -1,0 +1,122 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig, maskUrl, summarizeConfig } from '../../server/config.js';
+
+const SECRET = 'x'.repeat(32);
+const PROD_DB = {
+  API_DATABASE_URL: 'postgres://heimdex_authenticator:api-pass@db/heimdex',
+  WORKER_DATABASE_URL: 'postgres://heimdex_worker:worker-pass@db/heimdex',
+  MIGRATION_DATABASE_URL: 'postgres://heimdex_owner:owner-pass@db/heimdex',
+};
+const JWKS = {
+  AUTH_PROVIDER: 'jwks',
+  JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+  AUTH_ISSUER: 'https://auth.example.com/',
+  AUTH_AUDIENCE: 'heimdex',
+};
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `ConfigError, got ${String(err)}`);
+    return err.message;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs locally with nothing set: embedded database, dev auth', () => {
+    const config = loadConfig({});
+    assert.equal(config.env, 'local');
+    assert.equal(config.database.embedded, true);
+    assert.equal(config.auth.provider, 'dev');
+  });
+
+  it('uses DATABASE_URL instead of the embedded server when set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/heimdex' });
+    assert.equal(config.database.embedded, false);
+    assert.equal(config.database.adminUrl, 'postgres://postgres@127.0.0.1:5432/heimdex');
+  });
+
+  for (const env of ['dev', 'staging', 'prod']) {
+    it(`refuses the HS256 dev provider when HEIMDEX_ENV=${env}`, () => {
+      const message = configError({
+        HEIMDEX_ENV: env,
+        AUTH_PROVIDER: 'dev',
+        DEV_JWT_SECRET: SECRET,
+        ...PROD_DB,
+      });
+      assert.match(message, /AUTH_PROVIDER: "dev".*refused.*set AUTH_PROVIDER=jwks/);
+    });
+  }
+
+  it('defaults to jwks outside local mode and requires its URL, issuer and audience', () => {
+    const message = configError({ HEIMDEX_ENV: 'prod', ...PROD_DB });
+    for (const name of ['JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE']) {
+      assert.match(message, new RegExp(`${name}: missing`));
+    }
+  });
+
+  it('requires https for the key set outside local mode', () => {
+    const message = configError({
+      HEIMDEX_ENV: 'prod',
+      ...PROD_DB,
+      ...JWKS,
+      JWKS_URL: 'http://auth.example.com/jwks',
+    });
+    assert.match(message, /JWKS_URL: must use https/);
+  });
+
+  it('requires one connection string per role outside local mode', () => {
+    const message = configError({ HEIMDEX_ENV: 'staging', ...JWKS });
+    for (const name of Object.keys(PROD_DB)) assert.match(message, new RegExp(`${name}: missing`));
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfig({ HEIMDEX_ENV: 'prod', ...PROD_DB, ...JWKS });
+    assert.equal(config.auth.provider, 'jwks');
+    assert.equal(config.database.embedded, false);
+    assert.equal(config.database.adminUrl, undefined);
+  });
+
+  it('refuses a dev secret shorter than 32 bytes, naming the variable', () => {
+    const message = configError({ DEV_JWT_SECRET: 'short' });
+    assert.match(message, /DEV_JWT_SECRET: must be at least 32 bytes/);
+  });
+
+  it('names every invalid variable at once', () => {
+    const message = configError({ HEIMDEX_ENV: 'production', PORT: 'eighty', LOG_LEVEL: 'loud' });
+    for (const name of ['HEIMDEX_ENV', 'PORT', 'LOG_LEVEL'])
+      assert.match(message, new RegExp(name));
+  });
+
+  it('refuses a non-postgres database URL', () => {
+    assert.match(
+      configError({ DATABASE_URL: 'mysql://x@y/z' }),
+      /DATABASE_URL: must be a postgres/,
+    );
+  });
+});
+
+describe('the config summary', () => {
+  it('masks passwords in URLs and leaves secrets out', () => {
+    const config = loadConfig({ DEV_JWT_SECRET: 'super-secret-value-that-is-long-enough!!' });
+    const text = JSON.stringify(summarizeConfig(config));
+    assert.doesNotMatch(text, /super-secret-value/);
+
+    const prod = loadConfig({ HEIMDEX_ENV: 'prod', ...PROD_DB, ...JWKS });
+    const prodText = JSON.stringify(summarizeConfig(prod));
+    for (const pass of ['api-pass', 'worker-pass', 'owner-pass'])
+      assert.doesNotMatch(prodText, new RegExp(pass));
+    assert.match(prodText, /heimdex_authenticator:\*\*\*@db/);
+  });
+
+  it('maskUrl hides the password and secret-like query parameters', () => {
+    assert.equal(maskUrl('postgres://heimdex:secret@host/db'), 'postgres://heimdex:***@host/db');
+    assert.equal(
+      maskUrl('postgres://host/db?sslpassword=abc&sslmode=require'),
+      'postgres://host/db?sslpassword=***&sslmode=require',
+    );
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * The fresh-machine path: with no DATABASE_URL, `migrate` starts a real
+ * embedded PostgreSQL in the configured folder, migrates it, and stops it;
+ * the data survives for the next start.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { childEnv } from '../../server/config.js';
+import { projectRoot } from '../../server/paths.js';
+import { freePort } from '../support/freePort.js';
+
+const run = promisify(execFile);
+
+it('migrates an embedded PostgreSQL and keeps its data across restarts', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'heimdex-embedded-'));
+  // mkdtemp makes it 0700; as root the server runs as `postgres`, which must get in
+  await chmod(dir, 0o755);
+  try {
+    const env = childEnv({
+      EMBEDDED_PG_DIR: path.join(dir, 'pg'),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+    });
+    delete env.DATABASE_URL;
+    const migrateJs = path.join(projectRoot, 'dist/server/bin/migrate.js');
+    const first = await run(process.execPath, [migrateJs], { env, timeout: 60_000 });
+    assert.match(first.stdout, /embedded PostgreSQL running/);
+    assert.match(first.stdout, /"applied":[1-9]\d*,"msg":"database migrated"/);
+    const second = await run(process.execPath, [migrateJs], { env, timeout: 60_000 });
+    assert.match(second.stdout, /"applied":0,"msg":"database migrated"/);
+    assert.doesNotMatch(second.stdout, /initialising embedded PostgreSQL/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
