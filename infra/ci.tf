@@ -17,8 +17,9 @@ resource "google_iam_workload_identity_pool_provider" "github" {
     "attribute.repository" = "assertion.repository"
     "attribute.ref"        = "assertion.ref"
   }
-  # Tokens from any other repository are refused before any IAM check.
-  attribute_condition = "assertion.repository == \"${var.github_repository}\""
+  # Only workflows of this repository running for main or a release tag get
+  # a token at all; pull requests (refs/pull/...) and forks are refused here.
+  attribute_condition = "assertion.repository == \"${var.github_repository}\" && (assertion.ref == \"refs/heads/main\" || assertion.ref.startsWith(\"refs/tags/v\"))"
   oidc {
     issuer_uri = "https://token.actions.githubusercontent.com"
   }

@@ -148,7 +148,7 @@ describe('infra/ (Terraform)', () => {
     assert.deepEqual(resourcesOfType('google_project_iam_policy'), []);
   });
 
-  it('lets CI in by Workload Identity Federation from one repository only', () => {
+  it('lets CI in by Workload Identity Federation from one repository, for main and tags only', () => {
     const provider = resource('google_iam_workload_identity_pool_provider', 'github');
     assert.equal(child(provider, 'oidc').issuer_uri, 'https://token.actions.githubusercontent.com');
     assert.equal(
