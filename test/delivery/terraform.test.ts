@@ -151,10 +151,10 @@ describe('infra/ (Terraform)', () => {
   it('lets CI in by Workload Identity Federation from one repository, for main and tags only', () => {
     const provider = resource('google_iam_workload_identity_pool_provider', 'github');
     assert.equal(child(provider, 'oidc').issuer_uri, 'https://token.actions.githubusercontent.com');
-    assert.equal(
-      provider.attribute_condition,
-      'assertion.repository == "${var.github_repository}"',
-    );
+    const condition = String(provider.attribute_condition);
+    assert.match(condition, /^assertion\.repository == "\$\{var\.github_repository\}" && /);
+    assert.match(condition, /assertion\.ref == "refs\/heads\/main"/);
+    assert.doesNotMatch(condition, /refs\/pull\//);
   });
 
   it('gives Cloud SQL a private IP only and requires TLS', () => {
