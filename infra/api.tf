@@ -144,6 +144,12 @@ resource "google_cloud_run_v2_service" "api" {
     }
   }
 
+  # CI rolls out each release's image (.github/workflows/build.yml); Terraform
+  # sets the first one and owns everything else.
+  lifecycle {
+    ignore_changes = [template[0].containers[0].image, client, client_version]
+  }
+
   depends_on = [
     google_secret_manager_secret_iam_member.database_url,
     google_secret_manager_secret_iam_member.database_ca,

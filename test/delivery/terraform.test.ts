@@ -90,6 +90,17 @@ describe('infra/ (Terraform)', () => {
     }
   });
 
+  it('leaves only the image (rolled out by CI) and client fields to drift', () => {
+    for (const body of [api, worker, migrate]) {
+      const ignored = (child(body, 'lifecycle').ignore_changes as string[]).map((e) =>
+        e.replace(/^\$\{|\}$/g, ''),
+      );
+      assert.ok(ignored.some((e) => /containers\[0\]\.image$/.test(e)));
+      const others = ignored.filter((e) => !/containers\[0\]\.image$|^client(_version)?$/.test(e));
+      assert.deepEqual(others, []);
+    }
+  });
+
   for (const [name, distPath] of Object.entries(ENTRY_POINTS)) {
     it(`has the source of the ${name} command (${distPath})`, () =>
       assertEntryPointExists(distPath));
