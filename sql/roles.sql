@@ -1,12 +1,16 @@
 -- Roles, created or brought back to their intended attributes on every
--- `migrate`. Idempotent, and limited to what CREATEROLE may do, so it also
--- runs on a managed PostgreSQL (Cloud SQL, RDS) where nobody is superuser.
+-- `migrate`. Idempotent, and it only issues a statement when something differs
+-- from the intent, so on a managed PostgreSQL (Cloud SQL, RDS), where nobody
+-- is superuser, a run over roles that are already right needs no privilege at
+-- all: `alter role x nosuperuser` (or noreplication, nobypassrls) is refused
+-- to a non-superuser even when x already has that attribute.
 -- Passwords are not set here: the platform sets them (Secret Manager), and
 -- local mode sets them from its one DATABASE_URL.
 
 do $$
 declare
   r record;
+  attrs text;
 begin
   for r in
     select * from (values
@@ -28,21 +32,40 @@ begin
     -- The owner is the one role allowed to stay as the platform made it
     -- (it may need CREATEROLE to run this very file on a managed server).
     if r.name <> 'heimdex_owner' then
-      execute format(
-        'alter role %I %s nosuperuser nocreatedb nocreaterole noreplication nobypassrls',
-        r.name,
-        case when r.can_login then 'login' else 'nologin' end
-      );
+      select concat_ws(' ',
+          case when p.rolcanlogin <> r.can_login
+            then case when r.can_login then 'login' else 'nologin' end end,
+          case when p.rolsuper then 'nosuperuser' end,
+          case when p.rolcreatedb then 'nocreatedb' end,
+          case when p.rolcreaterole then 'nocreaterole' end,
+          case when p.rolreplication then 'noreplication' end,
+          case when p.rolbypassrls then 'nobypassrls' end,
+          -- The authenticator holds no privileges of its own: NOINHERIT means
+          -- it only gets a request role's rights after `set_config('role', ..., true)`.
+          case when r.name = 'heimdex_authenticator' and p.rolinherit then 'noinherit' end)
+        into attrs
+        from pg_roles p
+       where p.rolname = r.name;
+      if attrs <> '' then
+        execute format('alter role %I %s', r.name, attrs);
+      end if;
+    end if;
+  end loop;
+
+  -- Request roles nest: admin can do what member can, member what viewer can;
+  -- the authenticator may become any of them.
+  for r in
+    select * from (values
+      ('heimdex_viewer', 'heimdex_member'),
+      ('heimdex_member', 'heimdex_admin'),
+      ('heimdex_viewer', 'heimdex_authenticator'),
+      ('heimdex_member', 'heimdex_authenticator'),
+      ('heimdex_admin',  'heimdex_authenticator')
+    ) as v(granted, member)
+  loop
+    if not pg_has_role(r.member, r.granted, 'member') then
+      execute format('grant %I to %I', r.granted, r.member);
     end if;
   end loop;
 end
 $$;
-
--- The authenticator holds no privileges of its own: NOINHERIT means it only
--- gets a request role's rights after `set_config('role', ..., true)`.
-alter role heimdex_authenticator noinherit;
-
--- Request roles nest: admin can do what member can, member what viewer can.
-grant heimdex_viewer to heimdex_member;
-grant heimdex_member to heimdex_admin;
-grant heimdex_viewer, heimdex_member, heimdex_admin to heimdex_authenticator;

@@ -1,0 +1,56 @@
+# Cloud SQL for PostgreSQL: private IP only, TLS required, backups with
+# point-in-time recovery. Each process has its own login role and password.
+
+resource "google_sql_database_instance" "main" {
+  name                = local.prefix
+  database_version    = var.database.version
+  region              = var.region
+  deletion_protection = var.deletion_protection
+  depends_on          = [google_service_networking_connection.sql]
+
+  settings {
+    tier              = var.database.tier
+    edition           = "ENTERPRISE"
+    availability_type = var.environment == "prod" ? "REGIONAL" : "ZONAL"
+    disk_size         = var.database.disk_gb
+    disk_autoresize   = true
+    user_labels       = local.labels
+
+    ip_configuration {
+      ipv4_enabled    = false
+      private_network = google_compute_network.main.id
+      ssl_mode        = "ENCRYPTED_ONLY"
+    }
+
+    backup_configuration {
+      enabled                        = true
+      point_in_time_recovery_enabled = true
+    }
+
+    database_flags {
+      name  = "log_min_duration_statement"
+      value = "1000"
+    }
+  }
+}
+
+resource "google_sql_database" "heimdex" {
+  name     = "heimdex"
+  instance = google_sql_database_instance.main.name
+}
+
+resource "random_password" "database" {
+  for_each = local.database_roles
+  length   = 40
+  special  = false
+}
+
+# Cloud SQL creates these with CREATEROLE and CREATEDB; `migrate` (sql/roles.sql,
+# run as the owner) takes those attributes back from the authenticator and the
+# worker and makes the authenticator NOINHERIT.
+resource "google_sql_user" "role" {
+  for_each = local.database_roles
+  name     = each.value
+  instance = google_sql_database_instance.main.name
+  password = random_password.database[each.key].result
+}

@@ -1,0 +1,38 @@
+locals {
+  prefix = "heimdex-${var.environment}"
+  labels = { app = "heimdex", environment = var.environment }
+
+  # The image's three commands (see the Dockerfile); the image's entrypoint is node.
+  commands = {
+    api     = "dist/server/bin/api.js"
+    worker  = "dist/worker/main.js"
+    migrate = "dist/server/bin/migrate.js"
+  }
+
+  # Each process logs in as its own role; its connection URL is its secret.
+  database_roles = {
+    owner         = "heimdex_owner"
+    authenticator = "heimdex_authenticator"
+    worker        = "heimdex_worker"
+  }
+
+  # The server CA, mounted as a file; the URLs name it (sslrootcert).
+  database_ca_dir  = "/etc/heimdex/db-ca"
+  database_ca_file = "server-ca.pem"
+
+  # Plain settings every process needs; nothing secret goes here.
+  common_env = merge(
+    {
+      HEIMDEX_ENV   = var.environment
+      LOG_LEVEL     = var.log_level
+      AUTH_PROVIDER = var.auth_provider
+    },
+    var.auth_provider == "jwks" ? {
+      JWKS_URL      = var.jwks_url
+      AUTH_ISSUER   = var.auth_issuer
+      AUTH_AUDIENCE = var.auth_audience
+    } : {},
+  )
+
+  dev_jwt_secret_enabled = var.environment != "prod" && var.auth_provider == "dev"
+}

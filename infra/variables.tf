@@ -1,0 +1,151 @@
+variable "project_id" {
+  description = "Google Cloud project that holds this environment."
+  type        = string
+}
+
+variable "region" {
+  description = "Region for Cloud Run, Cloud SQL, Artifact Registry and the network."
+  type        = string
+  default     = "europe-west1"
+}
+
+variable "environment" {
+  description = "Deployment environment; becomes HEIMDEX_ENV and part of every resource name."
+  type        = string
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "image" {
+  description = "Container image to run, by digest: REGION-docker.pkg.dev/PROJECT/REPO/heimdex@sha256:..."
+  type        = string
+  validation {
+    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.image))
+    error_message = "image must be pinned by digest (…@sha256:<64 hex>), never by a moving tag."
+  }
+}
+
+variable "auth_provider" {
+  description = "jwks (RS256/ES256 tokens from JWKS_URL) or dev (HS256 shared secret, never in prod)."
+  type        = string
+  default     = "jwks"
+  validation {
+    condition     = contains(["jwks", "dev"], var.auth_provider)
+    error_message = "auth_provider must be jwks or dev."
+  }
+  validation {
+    condition     = !(var.environment == "prod" && var.auth_provider == "dev")
+    error_message = "auth_provider = \"dev\" is refused when environment = \"prod\"; use jwks."
+  }
+}
+
+variable "jwks_url" {
+  description = "JWKS endpoint of the identity provider (https). Required with auth_provider = jwks."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.auth_provider != "jwks" || startswith(var.jwks_url, "https://")
+    error_message = "auth_provider = jwks needs jwks_url, an https:// URL."
+  }
+}
+
+variable "auth_issuer" {
+  description = "Expected `iss` of access tokens. Required with auth_provider = jwks."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.auth_provider != "jwks" || var.auth_issuer != ""
+    error_message = "auth_provider = jwks needs auth_issuer."
+  }
+}
+
+variable "auth_audience" {
+  description = "Expected `aud` of access tokens. Required with auth_provider = jwks."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.auth_provider != "jwks" || var.auth_audience != ""
+    error_message = "auth_provider = jwks needs auth_audience."
+  }
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of every process."
+  type        = string
+  default     = "info"
+  validation {
+    condition     = contains(["fatal", "error", "warn", "info", "debug", "trace", "silent"], var.log_level)
+    error_message = "log_level must be a pino level."
+  }
+}
+
+variable "api" {
+  description = "API service sizing: requests per instance, CPU, memory, instance bounds."
+  type = object({
+    concurrency   = optional(number, 80)
+    cpu           = optional(string, "1")
+    memory        = optional(string, "512Mi")
+    min_instances = optional(number, 0)
+    max_instances = optional(number, 10)
+  })
+  default = {}
+  validation {
+    condition     = var.api.concurrency >= 1 && var.api.concurrency <= 1000
+    error_message = "api.concurrency must be between 1 and 1000."
+  }
+  validation {
+    condition     = var.api.min_instances >= 0 && var.api.max_instances >= max(1, var.api.min_instances)
+    error_message = "api needs 0 <= min_instances <= max_instances and max_instances >= 1."
+  }
+}
+
+variable "worker" {
+  description = "Worker service sizing: jobs run at once per instance, CPU, memory, instance bounds."
+  type = object({
+    concurrency   = optional(number, 4)
+    cpu           = optional(string, "1")
+    memory        = optional(string, "512Mi")
+    min_instances = optional(number, 1)
+    max_instances = optional(number, 3)
+  })
+  default = {}
+  validation {
+    condition     = var.worker.concurrency >= 1
+    error_message = "worker.concurrency must be at least 1."
+  }
+  validation {
+    condition     = var.worker.min_instances >= 1 && var.worker.max_instances >= var.worker.min_instances
+    error_message = "worker needs 1 <= min_instances <= max_instances: nothing else wakes it up."
+  }
+}
+
+variable "database" {
+  description = "Cloud SQL for PostgreSQL: major version, machine tier, disk size in GB."
+  type = object({
+    version = optional(string, "POSTGRES_17")
+    tier    = optional(string, "db-custom-2-7680")
+    disk_gb = optional(number, 20)
+  })
+  default = {}
+  validation {
+    condition     = contains(["POSTGRES_15", "POSTGRES_16", "POSTGRES_17", "POSTGRES_18"], var.database.version)
+    error_message = "database.version must be POSTGRES_15 to POSTGRES_18 (the majors CI tests)."
+  }
+}
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose workflows may deploy (Workload Identity Federation)."
+  type        = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must look like owner/name."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the database and the services from `terraform destroy`."
+  type        = bool
+  default     = true
+}

