@@ -176,16 +176,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`DEV_JWT_SECRET: must not be set when HEIMDEX_ENV=${env}`);
   }
 
+  // Outside local mode each process is given only its own URL (API_, WORKER_
+  // or MIGRATION_DATABASE_URL); server/db/roleUrls.ts asks for the one it needs.
   if (!local) {
-    for (const k of [
-      'API_DATABASE_URL',
-      'WORKER_DATABASE_URL',
-      'MIGRATION_DATABASE_URL',
-    ] as const) {
-      if (!e[k]) {
-        problems.push(`${k}: missing; outside local mode each process connects as its own role`);
-      }
-    }
     if (e.DATABASE_URL) {
       problems.push(
         'DATABASE_URL: only used in local mode; set API_DATABASE_URL, WORKER_DATABASE_URL and MIGRATION_DATABASE_URL',

@@ -17,9 +17,6 @@ await runMain('start', async ({ onShutdown, shutdown }) => {
     await db.stop();
     logger.info('stopped');
   });
-  logger.info(
-    { admin: maskUrl(db.urls.admin), api: maskUrl(db.urls.api), worker: maskUrl(db.urls.worker) },
-    'database ready; Ctrl-C stops',
-  );
+  logger.info({ database: maskUrl(db.adminUrl) }, 'database ready; Ctrl-C stops');
   await shutdown;
 });

@@ -25,6 +25,9 @@ export interface MigrationFile {
   checksum: string;
 }
 
+/** Passwords the owner sets for the login roles it manages (outside local mode). */
+export type LoginPasswords = Partial<Record<'heimdex_authenticator' | 'heimdex_worker', string>>;
+
 export class MigrationChecksumError extends Error {
   override readonly name = 'MigrationChecksumError';
 }
@@ -53,6 +56,12 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
+/** ALTER ROLE takes no parameters: the role comes from our list, the password is escaped. */
+async function setPassword(client: pg.Client, role: string, password: string): Promise<void> {
+  const statement = `alter role ${client.escapeIdentifier(role)} login password ${client.escapeLiteral(password)}`;
+  await client.query(statement);
+}
+
 /**
  * Local mode: as the admin URL, create the roles, give each login role the
  * local password and let the owner create schemas in this database.
@@ -62,11 +71,7 @@ export async function bootstrapLocalRoles(adminUrl: string, logger: Logger): Pro
   const rolesSql = await readFile(sqlDir('roles.sql'), 'utf8');
   await withClient(adminUrl, async (client) => {
     await client.query(rolesSql);
-    for (const role of LOGIN_ROLES) {
-      await client.query(
-        `alter role ${client.escapeIdentifier(role)} login password ${client.escapeLiteral(password)}`,
-      );
-    }
+    for (const role of LOGIN_ROLES) await setPassword(client, role, password);
     const { rows } = await client.query<{ db: string }>('select current_database() as db');
     await client.query(
       `grant connect, create on database ${client.escapeIdentifier(rows[0]!.db)} to heimdex_owner`,
@@ -82,6 +87,7 @@ export async function migrate(options: {
   /** False when bootstrapLocalRoles already ran sql/roles.sql as the admin. */
   ownerManagesRoles: boolean;
   migrationsDir?: string;
+  loginPasswords?: LoginPasswords;
 }): Promise<{ applied: string[] }> {
   const { ownerUrl, logger } = options;
   const files = await readMigrationFiles(options.migrationsDir);
@@ -92,7 +98,12 @@ export async function migrate(options: {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     try {
       // Idempotent; on a managed server this is where the roles get made.
-      if (options.ownerManagesRoles) await client.query(rolesSql);
+      if (options.ownerManagesRoles) {
+        await client.query(rolesSql);
+        for (const [role, password] of Object.entries(options.loginPasswords ?? {})) {
+          if (password) await setPassword(client, role, password);
+        }
+      }
 
       const pool = new pg.Pool({ connectionString: ownerUrl, max: 1 });
       const onError = (err: Error): void => logger.warn({ err }, 'migration connection failed');

@@ -6,12 +6,13 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres } from './embeddedPostgres.js';
-import { bootstrapLocalRoles, migrate } from './migrate.js';
-import { resolveRoleUrls, type RoleUrls } from './roleUrls.js';
+import { bootstrapLocalRoles, migrate, type LoginPasswords } from './migrate.js';
+import { roleUrl } from './roleUrls.js';
 import { maskUrl } from '../config.js';
 
 export interface PreparedDatabase {
-  urls: RoleUrls;
+  /** Local mode: the URL the per-role URLs are derived from. */
+  adminUrl: string | undefined;
   embedded: boolean;
   stop(): Promise<void>;
 }
@@ -34,18 +35,32 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<P
     );
   }
   try {
-    const urls = resolveRoleUrls(db, adminUrl);
-    const local = config.env === 'local' && urls.admin !== undefined;
-    if (local && urls.admin) await bootstrapLocalRoles(urls.admin, logger);
+    const local = config.env === 'local' && adminUrl !== undefined;
+    if (local && adminUrl) await bootstrapLocalRoles(adminUrl, logger);
     const { applied } = await migrate({
-      ownerUrl: urls.migration,
+      ownerUrl: roleUrl(db, 'migration', adminUrl),
       logger,
       ownerManagesRoles: !local,
+      loginPasswords: local ? {} : passwordsFromUrls(db),
     });
     logger.info({ applied: applied.length }, 'database migrated');
-    return { urls, embedded: db.embedded, stop };
+    return { adminUrl, embedded: db.embedded, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * Outside local mode the platform creates only the owner; when the migration
+ * job is also given the API's and worker's URLs, it sets those roles'
+ * passwords from them, so each secret lives in one place.
+ */
+function passwordsFromUrls(db: Config['database']): LoginPasswords {
+  const password = (url: string | undefined) =>
+    url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  return {
+    heimdex_authenticator: password(db.apiUrl),
+    heimdex_worker: password(db.workerUrl),
+  };
 }

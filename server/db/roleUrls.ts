@@ -3,7 +3,7 @@
  * URL; in local mode they are derived from the one DATABASE_URL, with the
  * password local mode sets for each login role.
  */
-import type { DatabaseConfig } from '../config.js';
+import { ConfigError, type DatabaseConfig } from '../config.js';
 
 export interface RoleUrls {
   /** Local mode only: the URL allowed to create roles. */
@@ -44,16 +44,25 @@ export function deriveLocalRoleUrls(adminUrl: string): RoleUrls {
   };
 }
 
-/** The URLs for this process: explicit ones win, local mode derives the rest. */
-export function resolveRoleUrls(db: DatabaseConfig, adminUrl = db.adminUrl): RoleUrls {
-  const derived = adminUrl ? deriveLocalRoleUrls(adminUrl) : undefined;
-  const api = db.apiUrl ?? derived?.api;
-  const worker = db.workerUrl ?? derived?.worker;
-  const migration = db.migrationUrl ?? derived?.migration;
-  if (!api || !worker || !migration) {
-    throw new Error(
-      'No database URL: set DATABASE_URL (local mode) or API_DATABASE_URL, WORKER_DATABASE_URL and MIGRATION_DATABASE_URL',
+export type DatabaseRole = 'api' | 'worker' | 'migration';
+
+const URL_VARIABLE: Record<DatabaseRole, string> = {
+  api: 'API_DATABASE_URL',
+  worker: 'WORKER_DATABASE_URL',
+  migration: 'MIGRATION_DATABASE_URL',
+};
+
+/**
+ * The URL one process connects with. Outside local mode a process is given
+ * only its own URL, so only that one is required.
+ */
+export function roleUrl(db: DatabaseConfig, role: DatabaseRole, adminUrl = db.adminUrl): string {
+  const explicit = { api: db.apiUrl, worker: db.workerUrl, migration: db.migrationUrl }[role];
+  const url = explicit ?? (adminUrl ? deriveLocalRoleUrls(adminUrl)[role] : undefined);
+  if (!url) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${URL_VARIABLE[role]}: missing; set it (or DATABASE_URL in local mode)`,
     );
   }
-  return { admin: adminUrl, api, worker, migration };
+  return url;
 }

@@ -60,7 +60,11 @@ async function withAdmin<T>(database: string, fn: (c: pg.Client) => Promise<T>):
   }
 }
 
-/** Only what a production process is given: no PATH, no npm, no test settings. */
+/**
+ * Only what the migration job is given: its own URL (the platform-made owner
+ * here has no CREATEROLE, so it is not also given the other roles' URLs to
+ * set their passwords), no PATH, no npm, no test settings.
+ */
 function productionEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     HEIMDEX_ENV: 'prod',
@@ -68,8 +72,6 @@ function productionEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEn
     JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
     AUTH_ISSUER: 'https://auth.example.com/',
     AUTH_AUDIENCE: 'heimdex-api',
-    API_DATABASE_URL: urls.api,
-    WORKER_DATABASE_URL: urls.worker,
     MIGRATION_DATABASE_URL: urls.migration,
     ...overrides,
   };

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig, maskUrl, summarizeConfig } from '../../server/config.js';
+import { roleUrl } from '../../server/db/roleUrls.js';
 
 const SECRET = 'x'.repeat(32);
 const PROD_DB = {
@@ -68,11 +69,6 @@ describe('loadConfig', () => {
     assert.match(message, /JWKS_URL: must use https/);
   });
 
-  it('requires one connection string per role outside local mode', () => {
-    const message = configError({ HEIMDEX_ENV: 'staging', ...JWKS });
-    for (const name of Object.keys(PROD_DB)) assert.match(message, new RegExp(`${name}: missing`));
-  });
-
   it('accepts a complete production configuration', () => {
     const config = loadConfig({ HEIMDEX_ENV: 'prod', ...PROD_DB, ...JWKS });
     assert.equal(config.auth.provider, 'jwks');
@@ -117,6 +113,30 @@ describe('the config summary', () => {
     assert.equal(
       maskUrl('postgres://host/db?sslpassword=abc&sslmode=require'),
       'postgres://host/db?sslpassword=***&sslmode=require',
+    );
+  });
+});
+
+describe('per-process database URLs', () => {
+  it('outside local mode a process needs only its own URL', () => {
+    const config = loadConfig({
+      HEIMDEX_ENV: 'prod',
+      ...JWKS,
+      API_DATABASE_URL: PROD_DB.API_DATABASE_URL,
+    });
+    assert.equal(roleUrl(config.database, 'api'), PROD_DB.API_DATABASE_URL);
+    assert.throws(
+      () => roleUrl(config.database, 'worker'),
+      (err: unknown) =>
+        err instanceof ConfigError && /WORKER_DATABASE_URL: missing/.test(err.message),
+    );
+  });
+
+  it('local mode derives each role from DATABASE_URL with its password', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:5432/heimdex' });
+    assert.equal(
+      roleUrl(config.database, 'worker'),
+      'postgres://heimdex_worker:pw@127.0.0.1:5432/heimdex',
     );
   });
 });

@@ -111,3 +111,20 @@ it('the role bootstrap is idempotent and restores drifted attributes', async () 
   );
   assert.equal(rows[0].rolinherit, false);
 });
+
+it("outside local mode the owner sets the login roles' passwords it is given", async () => {
+  const hash = async () =>
+    (await admin.query("select rolpassword from pg_authid where rolname = 'heimdex_worker'"))
+      .rows[0].rolpassword as string;
+  const before = await hash();
+  // As a role that manages roles (here the superuser; on a managed server the
+  // platform-made owner), with the same password: a fresh SCRAM salt proves
+  // the password was set without changing what the other test files use.
+  await migrate({
+    ownerUrl: dbUrl,
+    logger,
+    ownerManagesRoles: true,
+    loginPasswords: { heimdex_worker: 'heimdex-local' },
+  });
+  assert.notEqual(await hash(), before);
+});
