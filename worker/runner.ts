@@ -1,0 +1,120 @@
+/**
+ * The worker: graphile-worker's `run()` as heimdex_worker over one pool shared
+ * by the queue and the tasks' ledger calls, plus crash recovery. It neither
+ * migrates nor starts a database: `migrate` installed graphile-worker's schema
+ * as the owner and granted this role what it needs (sql/worker_grants.sql).
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { run, type Runner, type WorkerEvents } from 'graphile-worker';
+import type { Config } from '../server/config.js';
+import type { Logger } from '../server/logger.js';
+import { graphileLogger } from '../server/graphileLogger.js';
+import { Ledger } from './ledger.js';
+import { startCrashRecovery } from './crashRecovery.js';
+import { mockProcess } from './tasks/mock_process.js';
+
+/** After the drain bound, how long released jobs get before graphile-worker fails them itself. */
+const FORCEFUL_AFTER_MS = 5_000;
+
+export interface RunningWorker {
+  events: WorkerEvents;
+  /** Settles when the worker stops: resolves after `stop()`, rejects on a fatal error. */
+  done: Promise<void>;
+  /**
+   * Stop taking jobs; let running ones finish for up to `shutdownTimeoutMs`;
+   * then interrupt them (each releases its job to run again) and close the pool.
+   */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(options: {
+  connectionString: string;
+  worker: Config['worker'];
+  shutdownTimeoutMs: number;
+  statementTimeoutMs: number;
+  logger: Logger;
+}): Promise<RunningWorker> {
+  const { worker: settings, logger } = options;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: settings.poolMax,
+    application_name: 'heimdex-worker',
+    statement_timeout: options.statementTimeoutMs,
+  });
+  pool.on('error', (err) => logger.warn({ err }, 'an idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ err }, 'a database connection failed'));
+  });
+
+  const events: WorkerEvents = new EventEmitter();
+  const recovery = startCrashRecovery({
+    pool,
+    events,
+    heartbeatMs: settings.heartbeatMs,
+    staleAfterMs: settings.staleAfterMs,
+    logger,
+  });
+  const ledger = new Ledger(pool, settings.reconnectTimeoutMs, logger);
+
+  let runner: Runner;
+  try {
+    runner = await run({
+      pgPool: pool,
+      events,
+      logger: graphileLogger(logger),
+      concurrency: settings.concurrency,
+      pollInterval: settings.pollIntervalMs,
+      gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
+      noHandleSignals: true,
+      parsedCronItems: [],
+      taskList: {
+        mock_process: mockProcess({
+          pool,
+          ledger,
+          logger,
+          stageDurationMs: settings.stageDurationMs,
+        }),
+      },
+      preset: { worker: { localQueue: { size: settings.localQueueSize } } },
+    });
+  } catch (err) {
+    await recovery.stop();
+    await pool.end();
+    throw err;
+  }
+  logger.info(
+    { concurrency: settings.concurrency, localQueueSize: settings.localQueueSize },
+    'worker running',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    events,
+    done: runner.promise,
+    stop() {
+      stopping ??= (async () => {
+        const drained = runner.stop().then(
+          () => true,
+          (err: unknown) => {
+            logger.warn({ err }, 'worker was already stopping');
+            return true;
+          },
+        );
+        const inTime = await Promise.race([
+          drained,
+          sleep(options.shutdownTimeoutMs + FORCEFUL_AFTER_MS, false, { ref: false }),
+        ]);
+        if (!inTime) {
+          logger.error('running jobs did not stop in time; failing them so they run again');
+          await runner.kill();
+        }
+        await recovery.stop();
+        await pool.end();
+        logger.info('worker stopped');
+      })();
+      return stopping;
+    },
+  };
+}
