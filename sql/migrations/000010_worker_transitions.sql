@@ -219,6 +219,13 @@ as $$
 declare
   job app_public.jobs;
 begin
+  -- Only the pool that holds the queue job's lock may give it back.
+  perform from graphile_worker._private_jobs as q
+   where q.id = queue_job_id and q.locked_by = pool_id
+     for update;
+  if not found then
+    return app_private.worker_unmatched(job_id, false);
+  end if;
   update app_public.jobs as j
      set status = 'queued', attempt = run_attempt - 1
    where j.id = worker_release_job.job_id and j.status = 'running' and j.attempt = run_attempt
@@ -228,7 +235,7 @@ begin
   end if;
   update graphile_worker._private_jobs as q
      set attempts = greatest(0, q.attempts - 1)
-   where q.id = queue_job_id and q.locked_by = pool_id;
+   where q.id = queue_job_id;
   insert into app_public.job_events (job_id, org_id, prev_status, next_status, stage, progress, detail)
   values (job.id, job.org_id, 'running', 'queued', job.stage, job.progress,
           jsonb_build_object('attempt', run_attempt, 'released', 'worker shutting down'));
