@@ -310,6 +310,27 @@ export function loadTestSettings(source: NodeJS.ProcessEnv = process.env): {
   return { databaseUrl: e.TEST_DATABASE_URL, templateDatabase: e.HEIMDEX_TEST_TEMPLATE };
 }
 
+/** Benchmark settings (`npm run bench:worker`), read here for the same reason. */
+export function loadBenchSettings(source: NodeJS.ProcessEnv = process.env): {
+  databaseUrl: string | undefined;
+  jobs: number;
+  orgs: number;
+} {
+  const e = cleanEnv(
+    source,
+    {
+      BENCH_DATABASE_URL: postgresUrl({
+        default: undefined,
+        desc: 'a URL that may create databases and roles; unset starts an embedded PostgreSQL',
+      }),
+      BENCH_JOBS: num({ default: 5_000 }),
+      BENCH_ORGS: num({ default: 50 }),
+    },
+    { reporter: reportErrors },
+  );
+  return { databaseUrl: e.BENCH_DATABASE_URL, jobs: e.BENCH_JOBS, orgs: e.BENCH_ORGS };
+}
+
 /** The environment for a child process of ours: this one's, with overrides. */
 export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };

@@ -35,6 +35,8 @@ export async function startWorker(options: {
   shutdownTimeoutMs: number;
   statementTimeoutMs: number;
   logger: Logger;
+  /** graphile-worker's event emitter, for callers that watch jobs (benchmarks). */
+  events?: WorkerEvents;
 }): Promise<RunningWorker> {
   const { worker: settings, logger } = options;
   const pool = new pg.Pool({
@@ -43,12 +45,14 @@ export async function startWorker(options: {
     application_name: 'heimdex-worker',
     statement_timeout: options.statementTimeoutMs,
   });
-  pool.on('error', (err) => logger.warn({ err }, 'an idle database connection failed'));
+  // pg hangs the whole client on these errors: log what happened, not the client
+  const lost = (err: Error & { code?: string }) => ({ code: err.code, reason: err.message });
+  pool.on('error', (err) => logger.warn(lost(err), 'an idle database connection failed'));
   pool.on('connect', (client) => {
-    client.on('error', (err) => logger.warn({ err }, 'a database connection failed'));
+    client.on('error', (err) => logger.warn(lost(err), 'a database connection failed'));
   });
 
-  const events: WorkerEvents = new EventEmitter();
+  const events: WorkerEvents = options.events ?? new EventEmitter();
   const recovery = startCrashRecovery({
     pool,
     events,

@@ -38,13 +38,24 @@ export interface QueueRow {
   last_error: string | null;
 }
 
+/** A URL opens a connection for this one call; a pool lends one. */
+type Api = string | pg.Pool;
+
 async function asMember<T>(
-  apiUrl: string,
+  api: Api,
   orgId: string,
-  fn: (c: pg.Client) => Promise<T>,
+  fn: (c: pg.ClientBase) => Promise<T>,
 ): Promise<T> {
-  const c = new pg.Client({ connectionString: apiUrl });
-  await c.connect();
+  let c: pg.ClientBase;
+  let done: () => Promise<void>;
+  if (typeof api === 'string') {
+    const client = new pg.Client({ connectionString: api });
+    await client.connect();
+    [c, done] = [client, () => client.end()];
+  } else {
+    const client = await api.connect();
+    [c, done] = [client, async () => client.release()];
+  }
   try {
     await c.query('begin');
     await c.query(
@@ -61,17 +72,17 @@ async function asMember<T>(
     await c.query('rollback').catch(() => undefined);
     throw err;
   } finally {
-    await c.end();
+    await done();
   }
 }
 
 /** createJob: the job and its first event (NULL -> queued) in the request's transaction. */
 export function createJob(
-  apiUrl: string,
+  api: Api,
   orgId: string,
   options: { failAtStage?: string; maxAttempts?: number } = {},
 ): Promise<string> {
-  return asMember(apiUrl, orgId, async (c) => {
+  return asMember(api, orgId, async (c) => {
     const { rows } = await c.query<{ id: string }>(
       `insert into app_public.jobs (type, fail_at_stage, max_attempts)
        values ('mock_process', $1, coalesce($2::int, 3)) returning id`,
@@ -87,8 +98,8 @@ export function createJob(
 }
 
 /** cancelJob: queued|running -> canceled and its event, in one transaction. */
-export function cancelJob(apiUrl: string, orgId: string, id: string): Promise<void> {
-  return asMember(apiUrl, orgId, async (c) => {
+export function cancelJob(api: Api, orgId: string, id: string): Promise<void> {
+  return asMember(api, orgId, async (c) => {
     const { rows } = await c.query<{ status: string; stage: string; progress: number }>(
       `select status, stage, progress from app_public.jobs where id = $1 for update`,
       [id],
