@@ -29,15 +29,14 @@ const api = new pg.Pool({ connectionString: db.urls.api, max: 4 });
 const admin = new pg.Pool({ connectionString: db.urls.admin, max: 1 });
 const orgs = Array.from({ length: settings.orgs }, () => randomUUID());
 
-function workerSettings(concurrency: number): Config['worker'] {
-  const config = loadConfig(
+function configFor(concurrency: number): Config {
+  return loadConfig(
     childEnv({
       HEIMDEX_ENV: 'local',
       WORKER_CONCURRENCY: String(concurrency),
       JOB_STAGE_DURATION_MS: '0',
     }),
   );
-  return config.worker;
 }
 
 async function createJobs(n: number): Promise<void> {
@@ -58,9 +57,7 @@ async function pipeline(concurrency: number) {
   const drain = measureDrain(events, settings.jobs);
   const worker = await startWorker({
     connectionString: db.urls.worker,
-    worker: workerSettings(concurrency),
-    shutdownTimeoutMs: 10_000,
-    statementTimeoutMs: 10_000,
+    config: configFor(concurrency),
     logger,
     events,
   });
@@ -73,7 +70,7 @@ async function pipeline(concurrency: number) {
 }
 
 async function bare(concurrency: number) {
-  const options = workerSettings(concurrency);
+  const options = configFor(concurrency).worker;
   const pool = new pg.Pool({ connectionString: db.urls.worker, max: options.poolMax });
   pool.on('error', () => undefined);
   pool.on('connect', (c) => c.on('error', () => undefined));
@@ -96,7 +93,13 @@ async function bare(concurrency: number) {
     noHandleSignals: true,
     parsedCronItems: [],
     taskList: { bench_noop: async () => {} },
-    preset: { worker: { localQueue: { size: options.localQueueSize } } },
+    preset: {
+      worker: {
+        localQueue: { size: options.localQueueSize },
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+      },
+    },
   });
   const result = await drain.done;
   await runner.stop();
@@ -112,9 +115,7 @@ async function idleLatency(samples: number) {
   });
   const worker = await startWorker({
     connectionString: db.urls.worker,
-    worker: workerSettings(4),
-    shutdownTimeoutMs: 10_000,
-    statementTimeoutMs: 10_000,
+    config: configFor(4),
     logger,
     events,
   });
@@ -136,7 +137,7 @@ async function idleLatency(samples: number) {
 
 const fmt = (n: number) => n.toFixed(0);
 try {
-  const base = workerSettings(4);
+  const base = configFor(4).worker;
   process.stdout.write(
     `# worker benchmark: ${settings.jobs} jobs over ${settings.orgs} orgs, stage duration 0, ` +
       `local queue ${base.localQueueSize}, pool concurrency+2 unless WORKER_POOL_MAX; ` +

@@ -22,9 +22,7 @@ await runMain('worker', async ({ onShutdown, shutdown }) => {
   logger.info({ config: summarizeConfig(config), url: maskUrl(url) }, 'starting worker');
   const worker = await startWorker({
     connectionString: url,
-    worker: config.worker,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    statementTimeoutMs: config.database.statementTimeoutMs,
+    config,
     logger,
   });
   onShutdown(worker.stop);

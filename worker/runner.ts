@@ -15,8 +15,8 @@ import { Ledger } from './ledger.js';
 import { startCrashRecovery } from './crashRecovery.js';
 import { mockProcess } from './tasks/mock_process.js';
 
-/** After the drain bound, how long released jobs get before graphile-worker fails them itself. */
-const FORCEFUL_AFTER_MS = 5_000;
+/** After the drain bound, how long interrupted jobs get to give themselves back. */
+const RELEASE_GRACE_MS = 5_000;
 
 export interface RunningWorker {
   events: WorkerEvents;
@@ -31,19 +31,19 @@ export interface RunningWorker {
 
 export async function startWorker(options: {
   connectionString: string;
-  worker: Config['worker'];
-  shutdownTimeoutMs: number;
-  statementTimeoutMs: number;
+  config: Pick<Config, 'worker' | 'database' | 'shutdownTimeoutMs'>;
   logger: Logger;
   /** graphile-worker's event emitter, for callers that watch jobs (benchmarks). */
   events?: WorkerEvents;
 }): Promise<RunningWorker> {
-  const { worker: settings, logger } = options;
+  const { logger } = options;
+  const { worker: settings, database, shutdownTimeoutMs } = options.config;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: settings.poolMax,
     application_name: 'heimdex-worker',
-    statement_timeout: options.statementTimeoutMs,
+    statement_timeout: database.statementTimeoutMs,
+    connectionTimeoutMillis: database.connectionTimeoutMs,
   });
   // pg hangs the whole client on these errors: log what happened, not the client
   const lost = (err: Error & { code?: string }) => ({ code: err.code, reason: err.message });
@@ -70,7 +70,7 @@ export async function startWorker(options: {
       logger: graphileLogger(logger),
       concurrency: settings.concurrency,
       pollInterval: settings.pollIntervalMs,
-      gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
+      gracefulShutdownAbortTimeout: shutdownTimeoutMs,
       noHandleSignals: true,
       parsedCronItems: [],
       taskList: {
@@ -81,7 +81,15 @@ export async function startWorker(options: {
           stageDurationMs: settings.stageDurationMs,
         }),
       },
-      preset: { worker: { localQueue: { size: settings.localQueueSize } } },
+      preset: {
+        worker: {
+          localQueue: { size: settings.localQueueSize },
+          // Batched (within a tick), a failure to record a job's end stops the
+          // pool with a logged reason; unbatched, it is an unhandled rejection.
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+        },
+      },
     });
   } catch (err) {
     await recovery.stop();
@@ -108,11 +116,17 @@ export async function startWorker(options: {
         );
         const inTime = await Promise.race([
           drained,
-          sleep(options.shutdownTimeoutMs + FORCEFUL_AFTER_MS, false, { ref: false }),
+          sleep(shutdownTimeoutMs + RELEASE_GRACE_MS, false, { ref: false }),
         ]);
         if (!inTime) {
-          logger.error('running jobs did not stop in time; failing them so they run again');
-          await runner.kill();
+          // Most likely stuck on an unreachable database. Leave without the
+          // pool; once this pool's heartbeat is stale, a live worker frees
+          // its locks and the jobs run again (crash recovery).
+          logger.error(
+            { staleAfterMs: settings.staleAfterMs },
+            'running jobs did not stop in time; leaving them to crash recovery',
+          );
+          return;
         }
         await recovery.stop();
         await pool.end();

@@ -30,9 +30,7 @@ export async function startTestWorker(
   const { logger, lines } = captureLogger('heimdex-worker-test');
   const worker = await startWorker({
     connectionString: workerUrl,
-    worker: config.worker,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    statementTimeoutMs: config.database.statementTimeoutMs,
+    config,
     logger,
   });
   return { ...worker, lines };
