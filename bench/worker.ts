@@ -20,14 +20,19 @@ import { graphileLogger } from '../server/graphileLogger.js';
 import { startWorker } from '../worker/runner.js';
 import { createJob } from '../test/support/jobs.js';
 import { benchDatabase } from './benchDatabase.js';
-import { measureDrain } from './drain.js';
+import { measureDrain, type DrainResult } from './drain.js';
+import { postmasterPid } from './cpu.js';
 
 const settings = loadBenchSettings();
 const logger = createLogger({ env: 'local', version: 'bench', logLevel: 'warn', service: 'bench' });
 const db = await benchDatabase(settings.databaseUrl, logger);
 const api = new pg.Pool({ connectionString: db.urls.api, max: 4 });
 const admin = new pg.Pool({ connectionString: db.urls.admin, max: 1 });
+// dropping the database at the end ends their idle connections
+api.on('error', () => undefined);
+admin.on('error', () => undefined);
 const orgs = Array.from({ length: settings.orgs }, () => randomUUID());
+const postmaster = await postmasterPid(admin);
 
 function configFor(concurrency: number): Config {
   return loadConfig(
@@ -54,14 +59,14 @@ async function createJobs(n: number): Promise<void> {
 async function pipeline(concurrency: number) {
   await createJobs(settings.jobs);
   const events: WorkerEvents = new EventEmitter();
-  const drain = measureDrain(events, settings.jobs);
+  const drain = measureDrain(events, settings.jobs, postmaster);
   const worker = await startWorker({
     connectionString: db.urls.worker,
     config: configFor(concurrency),
     logger,
     events,
   });
-  const result = await drain.done;
+  const result = await drain;
   await worker.stop();
   const { rows } = await admin.query<{ n: number }>(
     `select count(*)::int as n from app_public.jobs where status <> 'succeeded'`,
@@ -83,7 +88,7 @@ async function bare(concurrency: number) {
     );
   }
   const events: WorkerEvents = new EventEmitter();
-  const drain = measureDrain(events, settings.jobs);
+  const drain = measureDrain(events, settings.jobs, postmaster);
   const runner = await run({
     pgPool: pool,
     events,
@@ -101,7 +106,7 @@ async function bare(concurrency: number) {
       },
     },
   });
-  const result = await drain.done;
+  const result = await drain;
   await runner.stop();
   await pool.end();
   return result;
@@ -135,26 +140,36 @@ async function idleLatency(samples: number) {
   return { samples, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies.at(-1)! };
 }
 
-const fmt = (n: number) => n.toFixed(0);
+function row(what: string, concurrency: number, r: DrainResult, bareRate?: number): string {
+  const cpu = (us: number | undefined) => (us === undefined ? 'n/a' : us.toFixed(0));
+  const total = r.serverUsPerJob === undefined ? undefined : r.processUsPerJob + r.serverUsPerJob;
+  return (
+    `| ${what} | ${concurrency} | ${r.jobsPerSecond.toFixed(0)} | ` +
+    `${bareRate ? `${(r.jobsPerSecond / bareRate).toFixed(2)}x` : '1.00x'} | ` +
+    `${cpu(r.processUsPerJob)} | ${cpu(r.serverUsPerJob)} | ${cpu(total)} |` +
+    `${r.failed ? ` ${r.failed} NOT SUCCEEDED |` : ''}\n`
+  );
+}
+
 try {
   const base = configFor(4).worker;
   process.stdout.write(
-    `# worker benchmark: ${settings.jobs} jobs over ${settings.orgs} orgs, stage duration 0, ` +
-      `local queue ${base.localQueueSize}, pool concurrency+2 unless WORKER_POOL_MAX; ` +
-      `PostgreSQL ${db.serverVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}\n`,
+    `${settings.jobs} jobs over ${settings.orgs} orgs, stage duration 0, local queue ` +
+      `${base.localQueueSize}, poll ${base.pollIntervalMs} ms, pool ${
+        base.poolMax === 6 ? 'concurrency + 2' : base.poolMax
+      }; PostgreSQL ${db.serverVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}\n\n` +
+      '| run | concurrency | jobs/s | vs bare | CPU us/job worker | CPU us/job postgres | CPU us/job total |\n' +
+      '| --- | --- | --- | --- | --- | --- | --- |\n',
   );
   for (const concurrency of [4, 8]) {
     const b = await bare(concurrency);
+    process.stdout.write(row('bare graphile-worker, no-op', concurrency, b));
     const p = await pipeline(concurrency);
-    process.stdout.write(
-      `concurrency ${concurrency}: bare graphile-worker ${fmt(b.jobsPerSecond)} jobs/s, ` +
-        `pipeline ${fmt(p.jobsPerSecond)} jobs/s (${(p.jobsPerSecond / b.jobsPerSecond).toFixed(2)}x)` +
-        `${p.failed ? `, ${p.failed} NOT SUCCEEDED` : ''}\n`,
-    );
+    process.stdout.write(row('pipeline (mock_process)', concurrency, p, b.jobsPerSecond));
   }
   const l = await idleLatency(200);
   process.stdout.write(
-    `createJob commit -> task start, idle worker (${l.samples} jobs): ` +
+    `\ncreateJob commit -> task start, idle worker (${l.samples} jobs): ` +
       `p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms\n`,
   );
 } finally {
