@@ -68,6 +68,18 @@ describe('row-level security confines every transition to the claimed org', () =
       assert.equal(code, '42501', sql);
     }
   });
+
+  it('the worker reaches heartbeats only through its functions', async () => {
+    for (const sql of [
+      'select * from app_private.worker_heartbeats',
+      'delete from app_private.worker_heartbeats',
+    ]) {
+      const code = await sqlState(
+        inRolledBackTransaction(db.urls.worker, null, {}, (c) => c.query(sql)),
+      );
+      assert.equal(code, '42501', sql);
+    }
+  });
 });
 
 describe('transitions', () => {
