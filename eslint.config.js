@@ -22,6 +22,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
+      // graphile-worker's task payloads are declared by merging into its global namespace
+      '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
       'no-restricted-properties': [
         'error',
         {

@@ -71,6 +71,15 @@ const SPECS = {
   WORKER_POLL_INTERVAL_MS: num({ default: 2_000 }),
   WORKER_LOCAL_QUEUE_SIZE: num({ default: -1, desc: '-1 turns the local queue off' }),
   WORKER_POOL_MAX: num({ default: undefined, desc: 'default: concurrency + 2' }),
+  WORKER_HEARTBEAT_MS: num({ default: 5_000, desc: 'how often a worker pool says it is alive' }),
+  WORKER_STALE_AFTER_MS: num({
+    default: 30_000,
+    desc: 'a pool silent this long is dead; a live pool frees its job locks',
+  }),
+  WORKER_RECONNECT_TIMEOUT_MS: num({
+    default: 60_000,
+    desc: 'how long a running job waits for a lost database to come back',
+  }),
   JOB_STAGE_DURATION_MS: num({ default: 200 }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 10_000 }),
 };
@@ -113,6 +122,9 @@ export interface Config {
     pollIntervalMs: number;
     localQueueSize: number;
     poolMax: number;
+    heartbeatMs: number;
+    staleAfterMs: number;
+    reconnectTimeoutMs: number;
     stageDurationMs: number;
   };
   shutdownTimeoutMs: number;
@@ -189,6 +201,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('AUTH_CLOCK_TOLERANCE_S: must be between 0 and 300 seconds');
   }
   if (e.WORKER_CONCURRENCY < 1) problems.push('WORKER_CONCURRENCY: must be at least 1');
+  if (e.WORKER_POLL_INTERVAL_MS < 1) problems.push('WORKER_POLL_INTERVAL_MS: must be at least 1');
+  if (e.WORKER_HEARTBEAT_MS < 1) problems.push('WORKER_HEARTBEAT_MS: must be at least 1');
+  if (e.WORKER_STALE_AFTER_MS < 2 * e.WORKER_HEARTBEAT_MS) {
+    problems.push(
+      'WORKER_STALE_AFTER_MS: must be at least twice WORKER_HEARTBEAT_MS, or live workers look dead',
+    );
+  }
+  if (e.JOB_STAGE_DURATION_MS < 0) problems.push('JOB_STAGE_DURATION_MS: must not be negative');
   if (e.DB_POOL_MAX < 1) problems.push('DB_POOL_MAX: must be at least 1');
 
   if (problems.length > 0 || !auth) {
@@ -219,6 +239,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
       localQueueSize: e.WORKER_LOCAL_QUEUE_SIZE,
       poolMax: e.WORKER_POOL_MAX ?? e.WORKER_CONCURRENCY + 2,
+      heartbeatMs: e.WORKER_HEARTBEAT_MS,
+      staleAfterMs: e.WORKER_STALE_AFTER_MS,
+      reconnectTimeoutMs: e.WORKER_RECONNECT_TIMEOUT_MS,
       stageDurationMs: e.JOB_STAGE_DURATION_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -278,6 +301,27 @@ export function loadTestSettings(source: NodeJS.ProcessEnv = process.env): {
     { reporter: reportErrors },
   );
   return { databaseUrl: e.TEST_DATABASE_URL, templateDatabase: e.HEIMDEX_TEST_TEMPLATE };
+}
+
+/** Benchmark settings (`npm run bench:worker`), read here for the same reason. */
+export function loadBenchSettings(source: NodeJS.ProcessEnv = process.env): {
+  databaseUrl: string | undefined;
+  jobs: number;
+  orgs: number;
+} {
+  const e = cleanEnv(
+    source,
+    {
+      BENCH_DATABASE_URL: postgresUrl({
+        default: undefined,
+        desc: 'a URL that may create databases and roles; unset starts an embedded PostgreSQL',
+      }),
+      BENCH_JOBS: num({ default: 5_000 }),
+      BENCH_ORGS: num({ default: 50 }),
+    },
+    { reporter: reportErrors },
+  );
+  return { databaseUrl: e.BENCH_DATABASE_URL, jobs: e.BENCH_JOBS, orgs: e.BENCH_ORGS };
 }
 
 /** The environment for a child process of ours: this one's, with overrides. */

@@ -5,3 +5,28 @@ grant usage on schema graphile_worker to heimdex_worker;
 grant select, insert, update, delete on all tables in schema graphile_worker to heimdex_worker;
 grant usage, select on all sequences in schema graphile_worker to heimdex_worker;
 grant execute on all functions in schema graphile_worker to heimdex_worker;
+
+-- graphile-worker turns on row-level security for its private tables and
+-- writes no policy, which shuts out every role but the owner. The worker runs
+-- the whole queue (every org's queue jobs; tenancy is enforced on the ledger,
+-- not here), so each such table gets one permissive policy for it.
+do $$
+declare
+  t record;
+begin
+  for t in
+    select c.relname
+      from pg_class as c
+     where c.relnamespace = 'graphile_worker'::regnamespace
+       and c.relkind = 'r' and c.relrowsecurity
+       and not exists (
+         select from pg_policies as p
+          where p.schemaname = 'graphile_worker' and p.tablename = c.relname
+            and p.policyname = 'heimdex_worker_runs_the_queue')
+  loop
+    execute format(
+      'create policy heimdex_worker_runs_the_queue on graphile_worker.%I for all to heimdex_worker using (true) with check (true)',
+      t.relname);
+  end loop;
+end
+$$;

@@ -1,0 +1,184 @@
+/**
+ * Turns the work of a ledger job into a graphile-worker task, and keeps the
+ * ledger and the queue agreeing on every way a run can end:
+ *
+ * | the run ...                        | ledger                   | queue job (graphile-worker)  |
+ * | ---------------------------------- | ------------------------ | ---------------------------- |
+ * | finishes                           | succeeded                | completed (deleted)          |
+ * | fails, attempts left               | queued, error recorded   | failed, retried with backoff |
+ * | fails on its last attempt          | dead_letter              | failed for good              |
+ * | sees the job canceled              | (canceled by the caller) | completed                    |
+ * | is interrupted by a shutdown       | queued, attempt returned | failed, attempt returned     |
+ * | finds no ledger row / a bad payload| untouched                | failed for good              |
+ * | finds a newer run owns the job     | untouched                | failed (no-op if not locked) |
+ *
+ * A redelivered job whose ledger row is already terminal completes as a no-op.
+ */
+import type { JobHelpers } from 'graphile-worker';
+import pg from 'pg';
+import { DatabaseUnavailableError } from './reconnect.js';
+import { queueJobOf, stopRetrying, type QueueJob } from './queueJob.js';
+import type { JobErrorCode, JobRun, Ledger, LedgerState, Stage } from './ledger.js';
+import type { Logger } from '../server/logger.js';
+
+/** A failure the work itself decides on, with the code and message the ledger records. */
+export class StageFailure extends Error {
+  override readonly name = 'StageFailure';
+  constructor(
+    readonly code: JobErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type StopReason = 'canceled' | 'superseded' | 'missing';
+
+/** The ledger says this run must not go on. */
+class RunStopped extends Error {
+  override readonly name = 'RunStopped';
+  constructor(
+    readonly reason: StopReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunContext {
+  run: JobRun;
+  /** The ledger when the run began: the stage to start (or resume) from, fail_at_stage. */
+  begun: LedgerState;
+  signal: AbortSignal;
+  logger: Logger;
+  enterStage(stage: Stage, progress: number): Promise<void>;
+  succeed(result: object): Promise<void>;
+}
+
+export interface LedgerTaskDeps {
+  pool: pg.Pool;
+  ledger: Ledger;
+  logger: Logger;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function runOf(payload: unknown, queueJob: QueueJob): JobRun | null {
+  const { jobId, orgId } = (payload ?? {}) as Record<string, unknown>;
+  if (typeof jobId !== 'string' || !UUID.test(jobId)) return null;
+  if (typeof orgId !== 'string' || !UUID.test(orgId)) return null;
+  return { jobId, orgId, attempt: queueJob.attempts };
+}
+
+function checked(state: LedgerState, action: string): LedgerState {
+  switch (state.outcome) {
+    case 'ok':
+    case 'resumed':
+    case 'finished':
+      return state;
+    case 'canceled':
+      throw new RunStopped('canceled', `the job was canceled; stopped before ${action}`);
+    case 'superseded':
+      throw new RunStopped('superseded', `a newer run owns the job; stopped before ${action}`);
+    case 'missing':
+      throw new RunStopped('missing', `no such job in the claimed org (${action})`);
+  }
+}
+
+/** The message a tenant may read in last_error_message: no internal detail. */
+function failureOf(err: unknown, stage: Stage | null): { code: JobErrorCode; message: string } {
+  const where = stage ? `stage ${stage}` : 'the start of the run';
+  if (err instanceof StageFailure) return { code: err.code, message: err.message };
+  if (err instanceof DatabaseUnavailableError) {
+    return { code: 'DATABASE_UNAVAILABLE', message: `The database was unreachable at ${where}` };
+  }
+  if (err instanceof pg.DatabaseError) {
+    return { code: 'DATABASE_ERROR', message: `A database error (${err.code}) stopped ${where}` };
+  }
+  return { code: 'INTERNAL_ERROR', message: `An internal error stopped ${where}` };
+}
+
+export function ledgerTask(
+  deps: LedgerTaskDeps,
+  work: (ctx: RunContext) => Promise<void>,
+): (payload: unknown, helpers: JobHelpers) => Promise<void> {
+  const { ledger, pool } = deps;
+  return async (payload, helpers) => {
+    const queueJob = queueJobOf(helpers.job);
+    const run = runOf(payload, queueJob);
+    if (!run) {
+      deps.logger.error(
+        { queueJobId: queueJob.id, payload },
+        'job payload has no valid jobId/orgId; failing it for good without running it',
+      );
+      await stopRetrying(pool, queueJob);
+      throw new Error('invalid payload: expected {jobId, orgId} as UUIDs; not retried');
+    }
+    const logger = deps.logger.child({ jobId: run.jobId, orgId: run.orgId, attempt: run.attempt });
+    let stage: Stage | null = null;
+
+    const settle = async (err: unknown): Promise<void> => {
+      if (err instanceof RunStopped) {
+        switch (err.reason) {
+          case 'canceled':
+            logger.info({ stage }, 'job canceled; stopped with no further events');
+            return;
+          case 'superseded':
+            logger.warn({ stage }, err.message);
+            throw err;
+          case 'missing':
+            logger.error(
+              { queueJobId: queueJob.id },
+              'no ledger row for this job in its org (or no such org); failing it for good, nothing ran',
+            );
+            await stopRetrying(pool, queueJob);
+            throw err;
+        }
+      }
+      if (helpers.abortSignal.aborted) {
+        const released = await ledger.release(run, queueJob);
+        if (released.outcome === 'canceled') return;
+        logger.info({ stage, outcome: released.outcome }, 'worker shutting down; job released');
+        throw new Error('interrupted by worker shutdown; released to run again', { cause: err });
+      }
+      const failure = failureOf(err, stage);
+      const willRetry = queueJob.attempts < queueJob.maxAttempts;
+      const recorded = await ledger.fail(run, { willRetry, ...failure });
+      if (recorded.outcome === 'canceled') return;
+      logger.warn(
+        { err, stage, code: failure.code, willRetry, outcome: recorded.outcome },
+        willRetry
+          ? 'attempt failed; graphile-worker retries it'
+          : 'last attempt failed; dead letter',
+      );
+      throw new Error(failure.message, { cause: err });
+    };
+
+    try {
+      const begun = checked(await ledger.start(run), 'starting');
+      if (begun.outcome === 'finished') {
+        logger.info({ status: begun.status }, 'job already finished; redelivery is a no-op');
+        return;
+      }
+      if (begun.outcome === 'resumed') {
+        logger.warn({ stage: begun.stage }, 'resuming a job an earlier run left running');
+      }
+      stage = begun.stage ?? null;
+      await work({
+        run,
+        begun,
+        signal: helpers.abortSignal,
+        logger,
+        async enterStage(next, progress) {
+          checked(await ledger.enterStage(run, next, progress), `stage ${next}`);
+          stage = next;
+        },
+        async succeed(result) {
+          checked(await ledger.succeed(run, result), 'succeeding');
+        },
+      });
+    } catch (err) {
+      await settle(err);
+    }
+  };
+}

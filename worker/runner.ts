@@ -1,0 +1,138 @@
+/**
+ * The worker: graphile-worker's `run()` as heimdex_worker over one pool shared
+ * by the queue and the tasks' ledger calls, plus crash recovery. It neither
+ * migrates nor starts a database: `migrate` installed graphile-worker's schema
+ * as the owner and granted this role what it needs (sql/worker_grants.sql).
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { run, type Runner, type WorkerEvents } from 'graphile-worker';
+import type { Config } from '../server/config.js';
+import type { Logger } from '../server/logger.js';
+import { graphileLogger } from '../server/graphileLogger.js';
+import { Ledger } from './ledger.js';
+import { startCrashRecovery } from './crashRecovery.js';
+import { mockProcess } from './tasks/mock_process.js';
+
+/** After the drain bound, how long interrupted jobs get to give themselves back. */
+const RELEASE_GRACE_MS = 5_000;
+
+export interface RunningWorker {
+  events: WorkerEvents;
+  /** Settles when the worker stops: resolves after `stop()`, rejects on a fatal error. */
+  done: Promise<void>;
+  /**
+   * Stop taking jobs; let running ones finish for up to `shutdownTimeoutMs`;
+   * then interrupt them (each releases its job to run again) and close the pool.
+   */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(options: {
+  connectionString: string;
+  config: Pick<Config, 'worker' | 'database' | 'shutdownTimeoutMs'>;
+  logger: Logger;
+  /** graphile-worker's event emitter, for callers that watch jobs (benchmarks). */
+  events?: WorkerEvents;
+}): Promise<RunningWorker> {
+  const { logger } = options;
+  const { worker: settings, database, shutdownTimeoutMs } = options.config;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: settings.poolMax,
+    application_name: 'heimdex-worker',
+    statement_timeout: database.statementTimeoutMs,
+    connectionTimeoutMillis: database.connectionTimeoutMs,
+  });
+  // pg hangs the whole client on these errors: log what happened, not the client
+  const lost = (err: Error & { code?: string }) => ({ code: err.code, reason: err.message });
+  pool.on('error', (err) => logger.warn(lost(err), 'an idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn(lost(err), 'a database connection failed'));
+  });
+
+  const events: WorkerEvents = options.events ?? new EventEmitter();
+  const recovery = startCrashRecovery({
+    pool,
+    events,
+    heartbeatMs: settings.heartbeatMs,
+    staleAfterMs: settings.staleAfterMs,
+    logger,
+  });
+  const ledger = new Ledger(pool, settings.reconnectTimeoutMs, logger);
+
+  let runner: Runner;
+  try {
+    runner = await run({
+      pgPool: pool,
+      events,
+      logger: graphileLogger(logger),
+      concurrency: settings.concurrency,
+      pollInterval: settings.pollIntervalMs,
+      gracefulShutdownAbortTimeout: shutdownTimeoutMs,
+      noHandleSignals: true,
+      parsedCronItems: [],
+      taskList: {
+        mock_process: mockProcess({
+          pool,
+          ledger,
+          logger,
+          stageDurationMs: settings.stageDurationMs,
+        }),
+      },
+      preset: {
+        worker: {
+          localQueue: { size: settings.localQueueSize },
+          // Batched (within a tick), a failure to record a job's end stops the
+          // pool with a logged reason; unbatched, it is an unhandled rejection.
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+        },
+      },
+    });
+  } catch (err) {
+    await recovery.stop();
+    await pool.end();
+    throw err;
+  }
+  logger.info(
+    { concurrency: settings.concurrency, localQueueSize: settings.localQueueSize },
+    'worker running',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    events,
+    done: runner.promise,
+    stop() {
+      stopping ??= (async () => {
+        const drained = runner.stop().then(
+          () => true,
+          (err: unknown) => {
+            logger.warn({ err }, 'worker was already stopping');
+            return true;
+          },
+        );
+        const inTime = await Promise.race([
+          drained,
+          sleep(shutdownTimeoutMs + RELEASE_GRACE_MS, false, { ref: false }),
+        ]);
+        if (!inTime) {
+          // Most likely stuck on an unreachable database. Leave without the
+          // pool; once this pool's heartbeat is stale, a live worker frees
+          // its locks and the jobs run again (crash recovery).
+          logger.error(
+            { staleAfterMs: settings.staleAfterMs },
+            'running jobs did not stop in time; leaving them to crash recovery',
+          );
+          return;
+        }
+        await recovery.stop();
+        await pool.end();
+        logger.info('worker stopped');
+      })();
+      return stopping;
+    },
+  };
+}
