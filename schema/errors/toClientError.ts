@@ -54,9 +54,24 @@ export function clientError(
   return error;
 }
 
+/** A client-safe error this one wraps (delegation re-locates errors), if any. */
+function safeOrigin(error: GraphQLError): GraphQLError | undefined {
+  let current: unknown = error;
+  while (current instanceof GraphQLError) {
+    if (clientSafe.has(current)) return current;
+    current = current.originalError;
+  }
+  return undefined;
+}
+
 /** Classifies, logs and masks one error of an execution result. */
 export function toClientError(error: GraphQLError, logger: Logger): GraphQLError {
-  if (isClientSafe(error)) return error;
+  const origin = safeOrigin(error);
+  if (origin === error) return error;
+  if (origin) {
+    const { code, errorId } = origin.extensions as { code: ErrorCode; errorId?: string };
+    return clientError(code, origin.message, error, errorId);
+  }
   const code = classifyError(error);
   const cause = rootCause(error);
   const errorId = carriesErrorId(code) ? randomUUID() : undefined;
