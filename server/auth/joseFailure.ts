@@ -2,7 +2,8 @@
 import { errors } from 'jose';
 import type { AuthFailureReason } from './AuthError.js';
 
-function claimReason(claim: string): AuthFailureReason {
+function claimReason({ claim, reason }: errors.JWTClaimValidationFailed): AuthFailureReason {
+  if (reason === 'missing') return 'missing_claim';
   switch (claim) {
     case 'nbf':
       return 'not_yet_valid';
@@ -23,7 +24,7 @@ export function reasonForJoseError(err: unknown): AuthFailureReason {
     case 'ERR_JWT_EXPIRED':
       return 'expired';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return claimReason((err as errors.JWTClaimValidationFailed).claim);
+      return claimReason(err as errors.JWTClaimValidationFailed);
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return 'bad_signature';
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
