@@ -2,7 +2,7 @@
  * Readiness: the database answers and every migration this build ships has
  * been applied (the API never migrates; a deploy runs `migrate` first).
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { readMigrationFiles } from './migrate.js';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
@@ -30,9 +30,12 @@ export async function createReadinessCheck(pool: pg.Pool): Promise<ReadinessChec
       return pending.length === 0
         ? { ready: true }
         : { ready: false, reason: `migrations pending: ${pending.join(', ')}` };
-    } catch {
+    } catch (err) {
       broken = true;
-      return { ready: false, reason: 'migration state unreadable' };
+      // An error without SQLSTATE is the connection failing, not the query.
+      const reason =
+        err instanceof pg.DatabaseError ? 'migration state unreadable' : 'database unreachable';
+      return { ready: false, reason };
     } finally {
       client.release(broken);
     }

@@ -1,5 +1,6 @@
 /** SQL as the database's superuser, for arranging and inspecting what a test needs. */
 import pg from 'pg';
+import { loadTestSettings } from '../../server/config.js';
 import type { TestDatabase } from './testDatabase.js';
 
 export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -45,4 +46,16 @@ export function queueJobs(db: TestDatabase, key: string): Promise<Array<Record<s
       where j.key = $1`,
     [key],
   );
+}
+
+/** SQL on the server's maintenance database (what may not run inside the test database). */
+export async function serverQuery(text: string, values: unknown[] = []): Promise<void> {
+  const { databaseUrl } = loadTestSettings();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(text, values);
+  } finally {
+    await client.end();
+  }
 }
