@@ -15,7 +15,8 @@ export class JobMutationsResolver {
       'Creates a job in your org and queues it, in one transaction. Needs the member or admin role.',
   })
   createJob(
-    @Arg('input', () => CreateJobInput) input: CreateJobInput,
+    @Arg('input', () => CreateJobInput, { description: 'The job to create.' })
+    input: CreateJobInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<CreateJobPayload> {
     return createJob(ctx.db, input);
@@ -25,7 +26,10 @@ export class JobMutationsResolver {
     description:
       'Cancels a QUEUED or RUNNING job (CONFLICT otherwise; NOT_FOUND for a job not in your org).',
   })
-  cancelJob(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: GatewayContext): Promise<Job> {
+  cancelJob(
+    @Arg('id', () => UUIDScalar, { description: 'The job to cancel.' }) id: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Job> {
     return cancelJob(ctx.db, id);
   }
 
@@ -33,7 +37,10 @@ export class JobMutationsResolver {
     description:
       'Queues a FAILED or DEAD_LETTER job again, from attempt 0 (CONFLICT otherwise; NOT_FOUND for a job not in your org).',
   })
-  retryJob(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: GatewayContext): Promise<Job> {
+  retryJob(
+    @Arg('id', () => UUIDScalar, { description: 'The job to retry.' }) id: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Job> {
     return retryJob(ctx.db, id);
   }
 }

@@ -11,6 +11,6 @@ export class Viewer {
   @Field(() => UUIDScalar, { description: "The caller's org." })
   orgId!: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: "The caller's role in its org." })
   role!: Role;
 }

@@ -40,6 +40,7 @@ export async function createApolloServer(
     persistedQueries: false,
     stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     formatError: makeFormatError(logger),
     plugins: [
       // grafast refuses schemas whose fields Apollo's cache-control wraps.

@@ -20,14 +20,20 @@ export const ABUSE_LIMITS = {
 export function abuseLimits(blockFieldSuggestions: boolean): {
   plugins: ApolloServerPlugin[];
   validationRules: ValidationRule[];
+  /** graphql-js counts tokens while parsing; armor's own token plugin re-parses every document and turns syntax errors into 500s. */
+  parseOptions: { maxTokens: number };
 } {
   const { plugins, validationRules } = new ApolloArmor({
-    maxTokens: { n: ABUSE_LIMITS.maxTokens },
+    maxTokens: { enabled: false },
     maxDepth: { n: ABUSE_LIMITS.maxDepth, ignoreIntrospection: true },
     maxAliases: { n: ABUSE_LIMITS.maxAliases },
     maxDirectives: { n: ABUSE_LIMITS.maxDirectives },
     costLimit: { maxCost: ABUSE_LIMITS.maxCost, ignoreIntrospection: true },
     blockFieldSuggestion: { enabled: blockFieldSuggestions },
   }).protect();
-  return { plugins: plugins as ApolloServerPlugin[], validationRules };
+  return {
+    plugins: plugins as ApolloServerPlugin[],
+    validationRules,
+    parseOptions: { maxTokens: ABUSE_LIMITS.maxTokens },
+  };
 }
