@@ -20,6 +20,14 @@ import { transactionStartSql, type TransactionSettings } from './transactionStar
 /** A statement; `rowMode: 'array'` returns rows as arrays (PostGraphile asks for it). */
 export type Statement = pg.QueryConfig & { rowMode?: 'array' };
 
+/** SQLSTATEs after which the server closes the connection: admin/crash shutdown, connection exceptions. */
+function closesConnection(err: unknown): boolean {
+  const code = err instanceof pg.DatabaseError ? err.code : undefined;
+  return (
+    code !== undefined && (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code))
+  );
+}
+
 /** Errors below SQL (no SQLSTATE) mean the connection itself is unusable. */
 function asDatabaseError(err: unknown): unknown {
   if (err instanceof pg.DatabaseError) return err;
@@ -140,7 +148,7 @@ export class RequestTransaction {
   #fail(err: unknown): unknown {
     if (this.#failure !== undefined) return this.#abortedError();
     const error = asDatabaseError(err);
-    if (error instanceof DatabaseUnavailableError) this.#broken = true;
+    if (error instanceof DatabaseUnavailableError || closesConnection(error)) this.#broken = true;
     this.#failure = error;
     return error;
   }

@@ -11,6 +11,7 @@ import { genericMessage } from '../../schema/errors/errorCodes.js';
 import { handleGraphql, type GraphqlHandlerDeps } from './graphqlHandler.js';
 import { sendHealth, sendReadiness } from './health.js';
 import { sendGraphqlError, sendJson } from './sendJson.js';
+import { RequestLog } from './requestLog.js';
 
 export interface ApiServerDeps extends GraphqlHandlerDeps {
   logger: Logger;
@@ -27,15 +28,10 @@ export interface ApiServer {
 export function createApiServer(deps: ApiServerDeps): ApiServer {
   let stopping = false;
 
-  async function route(
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-    logger: Logger,
-  ) {
+  async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog) {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/graphql') {
-      if (req.method === 'POST') return handleGraphql(req, res, deps, requestId, logger);
+      if (req.method === 'POST') return handleGraphql(req, res, deps, log);
       return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
     }
     if (req.method === 'GET' && path === '/healthz') return sendHealth(res);
@@ -47,29 +43,34 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const requestId = randomUUID();
-    const logger = deps.logger.child({ requestId });
-    res.setHeader('x-request-id', requestId);
+    const log = new RequestLog(deps.logger, randomUUID());
+    res.setHeader('x-request-id', log.requestId);
     if (stopping) res.setHeader('connection', 'close');
     try {
-      await route(req, res, requestId, logger);
+      await route(req, res, log);
     } catch (err) {
+      if (req.destroyed) {
+        log.logger.debug({ err }, 'client went away');
+        return;
+      }
       const errorId = randomUUID();
-      logger.error({ err, errorId }, 'request failed');
+      log.logger.error({ err, errorId }, 'request failed');
       if (res.headersSent) res.destroy();
       else {
         const message = `${genericMessage('INTERNAL_SERVER_ERROR')} (error id ${errorId})`;
         sendGraphqlError(req, res, 500, 'INTERNAL_SERVER_ERROR', message);
       }
     } finally {
-      const entry = {
-        method: req.method,
-        path: req.url,
-        status: res.statusCode,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-      };
-      if (req.url?.startsWith('/graphql')) logger.info(entry, 'request');
-      else logger.debug(entry, 'request');
+      const level = req.url?.startsWith('/graphql') ? 'info' : 'debug';
+      if (log.enabled(level)) {
+        const entry = {
+          method: req.method,
+          path: req.url,
+          status: res.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+        };
+        log.logger[level](entry, 'request');
+      }
     }
   }
 

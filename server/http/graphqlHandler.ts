@@ -7,15 +7,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type pg from 'pg';
-import type { Logger } from '../logger.js';
 import { AuthError } from '../auth/AuthError.js';
 import { bearerToken } from '../auth/bearerToken.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
-import { RequestTransaction } from '../db/requestTransaction.js';
 import type { GatewayContext } from '../../schema/context.js';
 import { sendAuthFailure } from './authFailure.js';
 import { BodyTooLargeError, readBody } from './readBody.js';
 import { sendGraphqlError } from './sendJson.js';
+import type { RequestLog } from './requestLog.js';
+import { RequestContext } from './requestContext.js';
 
 export interface GraphqlHandlerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -43,25 +43,16 @@ export async function handleGraphql(
   req: IncomingMessage,
   res: ServerResponse,
   deps: GraphqlHandlerDeps,
-  requestId: string,
-  logger: Logger,
+  log: RequestLog,
 ): Promise<void> {
   let context: GatewayContext;
   try {
     const claims = await deps.verifier.verify(bearerToken(req.headers.authorization));
-    context = {
-      requestId,
-      claims,
-      db: new RequestTransaction(deps.pool, {
-        claims,
-        requestId,
-        statementTimeoutMs: deps.statementTimeoutMs,
-      }),
-      logger: logger.child({ orgId: claims.orgId, sub: claims.sub, role: claims.role }),
-    };
+    log.bind({ orgId: claims.orgId, sub: claims.sub, role: claims.role });
+    context = new RequestContext(claims, log, deps.pool, deps.statementTimeoutMs);
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;
-    sendAuthFailure(req, res, err, logger);
+    sendAuthFailure(req, res, err, log.logger);
     return;
   }
 

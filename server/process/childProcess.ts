@@ -7,6 +7,7 @@ import type { ChildService } from './childServices.js';
 
 export interface RunningChild {
   service: ChildService;
+  pid: number;
   /** Settles when the child exits, with its exit code (signal: 1). */
   exited: Promise<number>;
   stop(timeoutMs: number): Promise<void>;
@@ -29,6 +30,7 @@ export function startChild(
   });
   return {
     service,
+    pid: child.pid ?? 0,
     exited,
     async stop(timeoutMs) {
       if (child.exitCode !== null || child.signalCode !== null) return;
