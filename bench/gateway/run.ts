@@ -172,30 +172,21 @@ await runMain('bench', async ({ onShutdown }) => {
     const contenders = [gateway, noCache, standalone].filter(
       (s) => !(s.readsOnly && workload.name.startsWith('W3')),
     );
-    for (const server of contenders) {
-      await runLoad({
+    const load = (server: Server, seconds: number) =>
+      runLoad({
         url: server.url,
         pid: server.child.pid,
         server: server.kind,
         workload,
         connections,
-        durationS: WARMUP_S,
+        durationS: seconds,
       });
-    }
+    for (const server of contenders) await load(server, WARMUP_S);
     const byServer = new Map(contenders.map((s) => [s, [] as Row['runs']]));
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? [...contenders].reverse() : contenders;
       for (const server of order) {
-        byServer.get(server)!.push(
-          await runLoad({
-            url: server.url,
-            pid: server.child.pid,
-            server: server.kind,
-            workload,
-            connections,
-            durationS,
-          }),
-        );
+        byServer.get(server)!.push(await load(server, durationS));
       }
     }
     for (const [server, runs] of byServer)
