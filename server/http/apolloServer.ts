@@ -1,5 +1,5 @@
 /** Apollo Server 5, configured for the gateway: safe defaults on, everything unused off. */
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -50,7 +50,7 @@ export async function createApolloServer(
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ...(open ? [] : [ApolloServerPluginDisableSuggestions()]),
-      ...(limits.plugins as never[]),
+      ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
       httpStatusPlugin(),
     ],
   });
