@@ -24,7 +24,7 @@ export function startChild(
   });
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => {
-      logger.info({ service: service.name, code, signal }, 'service exited');
+      logger.info({ child: service.name, code, signal }, 'service exited');
       resolve(code ?? 1);
     });
   });
