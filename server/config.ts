@@ -66,6 +66,17 @@ const SPECS = {
   AUTH_ISSUER: str({ default: undefined }),
   AUTH_AUDIENCE: str({ default: undefined }),
   AUTH_CLOCK_TOLERANCE_S: num({ default: 5 }),
+  AUTH_TOKEN_CACHE_SIZE: num({
+    default: 10_000,
+    desc: 'verified tokens kept in memory; 0 turns the cache off',
+  }),
+  AUTH_JWKS_COOLDOWN_MS: num({
+    default: 30_000,
+    desc: 'minimum time between key set fetches for unknown keys',
+  }),
+  AUTH_JWKS_REFRESH_MS: num({ default: 600_000, desc: 'background refresh period of the key set' }),
+  AUTH_JWKS_TIMEOUT_MS: num({ default: 5_000 }),
+  HTTP_MAX_BODY_BYTES: num({ default: 102_400, desc: 'largest accepted request body' }),
 
   WORKER_CONCURRENCY: num({ default: 4 }),
   WORKER_POLL_INTERVAL_MS: num({ default: 2_000 }),
@@ -100,20 +111,23 @@ export interface DatabaseConfig {
   embeddedDir: string;
 }
 
-export type AuthConfig =
-  | { provider: 'dev'; secret: string; clockToleranceS: number }
+export type AuthConfig = (
+  | { provider: 'dev'; secret: string }
   | {
       provider: 'jwks';
       jwksUrl: string;
       issuer: string;
       audience: string;
-      clockToleranceS: number;
-    };
+      jwksCooldownMs: number;
+      jwksRefreshMs: number;
+      jwksTimeoutMs: number;
+    }
+) & { clockToleranceS: number; tokenCacheSize: number };
 
 export interface Config {
   env: HeimdexEnv;
   version: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number; maxBodyBytes: number };
   logLevel: LogLevel;
   database: DatabaseConfig;
   auth: AuthConfig;
@@ -167,6 +181,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       provider,
       secret: e.DEV_JWT_SECRET ?? LOCAL_DEV_JWT_SECRET,
       clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
+      tokenCacheSize: e.AUTH_TOKEN_CACHE_SIZE,
     };
   } else {
     const missing = (['JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((k) => !e[k]);
@@ -180,7 +195,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         jwksUrl: e.JWKS_URL,
         issuer: e.AUTH_ISSUER,
         audience: e.AUTH_AUDIENCE,
+        jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
+        jwksRefreshMs: e.AUTH_JWKS_REFRESH_MS,
+        jwksTimeoutMs: e.AUTH_JWKS_TIMEOUT_MS,
         clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
+        tokenCacheSize: e.AUTH_TOKEN_CACHE_SIZE,
       };
     }
   }
@@ -218,7 +237,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env,
     version: readVersion(),
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.HTTP_MAX_BODY_BYTES },
     logLevel: e.LOG_LEVEL,
     database: {
       adminUrl: local ? e.DATABASE_URL : undefined,
@@ -280,7 +299,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     },
     auth:
       auth.provider === 'dev'
-        ? { provider: 'dev', secret: '[set]', clockToleranceS: auth.clockToleranceS }
+        ? { ...auth, secret: '[set]' }
         : { ...auth, jwksUrl: maskUrl(auth.jwksUrl) },
     worker: config.worker,
     shutdownTimeoutMs: config.shutdownTimeoutMs,

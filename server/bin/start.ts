@@ -1,12 +1,46 @@
 /**
  * `npm start`: the whole service on one machine. Without DATABASE_URL (local
- * mode) it runs an embedded PostgreSQL, migrates it, and keeps it up until
- * Ctrl-C / SIGTERM.
+ * mode) it runs an embedded PostgreSQL and migrates it; then it runs each
+ * service of LOCAL_SERVICES as a child process with the admin URL (each
+ * derives its own role's URL from it), prints how to call the API, and on
+ * Ctrl-C / SIGTERM stops the children, then the database.
  */
-import { loadConfig, summarizeConfig, maskUrl } from '../config.js';
+import { childEnv, loadConfig, maskUrl, summarizeConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { prepareDatabase } from '../db/prepareDatabase.js';
+import { signDevToken } from '../auth/devToken.js';
+import { LOCAL_SERVICES } from '../process/childServices.js';
+import { startChild, type RunningChild } from '../process/childProcess.js';
+import { waitUntilReady } from '../process/waitUntilReady.js';
 import { runMain } from './runMain.js';
+
+/** The org the printed dev token belongs to. */
+const LOCAL_DEMO_ORG = 'a0000000-0000-4000-8000-000000000001';
+const READY_TIMEOUT_MS = 60_000;
+
+async function printWelcome(config: Config, base: string): Promise<void> {
+  if (config.auth.provider !== 'dev') return;
+  const token = await signDevToken(config.auth.secret, {
+    orgId: LOCAL_DEMO_ORG,
+    sub: 'local-developer',
+    role: 'admin',
+  });
+  const query = JSON.stringify({
+    query: '{ viewer { userId orgId role } jobs(first: 5) { totalCount nodes { id status } } }',
+  });
+  process.stdout.write(
+    [
+      '',
+      `Heimdex is running: ${base}/graphql`,
+      `Dev token (org ${LOCAL_DEMO_ORG}, admin, 12 h; more with npm run token):`,
+      `  export TOKEN=${token}`,
+      'Try:',
+      `  curl -s ${base}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d '${query}'`,
+      'Ctrl-C stops.',
+      '',
+    ].join('\n'),
+  );
+}
 
 await runMain('start', async ({ onShutdown, shutdown }) => {
   const config = loadConfig();
@@ -17,6 +51,32 @@ await runMain('start', async ({ onShutdown, shutdown }) => {
     await db.stop();
     logger.info('stopped');
   });
-  logger.info({ database: maskUrl(db.adminUrl) }, 'database ready; Ctrl-C stops');
-  await shutdown;
+  if (!db.adminUrl) {
+    throw new Error('npm start runs local mode: set DATABASE_URL or leave it unset');
+  }
+  logger.info({ database: maskUrl(db.adminUrl) }, 'database ready');
+  const env = childEnv({ DATABASE_URL: db.adminUrl });
+  const children: RunningChild[] = [];
+  let stopping = false;
+  onShutdown(async () => {
+    stopping = true;
+    await Promise.all(children.map((child) => child.stop(config.shutdownTimeoutMs)));
+  });
+  for (const service of LOCAL_SERVICES) children.push(startChild(service, env, logger));
+  const firstExit = Promise.race(
+    children.map(async (child) => ({ name: child.service.name, code: await child.exited })),
+  );
+  const exitedEarly = ({ name, code }: { name: string; code: number }) =>
+    new Error(`service ${name} exited with code ${code}`);
+
+  const base = `http://${config.http.host}:${config.http.port}`;
+  const early = await Promise.race([
+    waitUntilReady(`${base}/readyz`, READY_TIMEOUT_MS).then(() => undefined),
+    firstExit,
+  ]);
+  if (early) throw exitedEarly(early);
+  await printWelcome(config, base);
+
+  const late = await Promise.race([shutdown.then(() => undefined), firstExit]);
+  if (late && !stopping) throw exitedEarly(late);
 });

@@ -1,0 +1,51 @@
+/** The benchmark's table: median of the rounds per server, and gateway / PostGraphile. */
+import type { RunResult } from './measure.js';
+
+export interface Row {
+  workload: string;
+  server: string;
+  runs: RunResult[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function summary(runs: RunResult[]): Omit<RunResult, 'failures'> & { failures: number } {
+  return {
+    requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
+    failures: runs.reduce((sum, r) => sum + r.failures, 0),
+  };
+}
+
+const cell = (value: string, width: number) => value.padStart(width);
+const fixed = (value: number, digits = 0) => value.toFixed(digits);
+
+export function formatTable(rows: Row[], baseline: string): string {
+  const lines = [
+    `${'workload'.padEnd(20)}${'server'.padEnd(44)}${cell('req/s', 9)}${cell('p50 ms', 9)}${cell('p99 ms', 9)}${cell('CPU us/req', 12)}${cell('failed', 8)}`,
+  ];
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  for (const workload of workloads) {
+    const mine = rows.filter((r) => r.workload === workload);
+    mine.forEach((row, i) => {
+      const s = summary(row.runs);
+      lines.push(
+        `${(i === 0 ? workload : '').padEnd(20)}${row.server.padEnd(44)}${cell(fixed(s.requestsPerSecond), 9)}${cell(fixed(s.p50Ms, 1), 9)}${cell(fixed(s.p99Ms, 1), 9)}${cell(fixed(s.cpuUsPerRequest), 12)}${cell(String(s.failures), 8)}`,
+      );
+    });
+    const base = mine.find((r) => r.server === baseline);
+    for (const row of base ? mine.filter((r) => r !== base) : []) {
+      const [x, y] = [summary(row.runs), summary(base!.runs)];
+      lines.push(
+        `${''.padEnd(20)}${`${row.server} / postgraphile`.padEnd(44)}${cell(`${fixed(x.requestsPerSecond / y.requestsPerSecond, 2)}x`, 9)}${cell(`${fixed(x.p50Ms / y.p50Ms, 2)}x`, 9)}${cell(`${fixed(x.p99Ms / y.p99Ms, 2)}x`, 9)}${cell(`${fixed(x.cpuUsPerRequest / y.cpuUsPerRequest, 2)}x`, 12)}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,204 @@
+/**
+ * `npm run bench`: the gateway against PostGraphile v5 standalone (same
+ * preset, same token verification), on the same database and data
+ * (ORGS x JOBS_PER_ORG jobs), with autocannon, servers measured alternately
+ * round after round. Prints req/s, p50/p99 latency and server CPU per
+ * request for W1 (job by id), W2 (20 newest jobs) and W3 (createJob), and
+ * the ratio gateway / PostGraphile.
+ *
+ * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16).
+ */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { childEnv, loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { signDevToken } from '../../server/auth/devToken.js';
+import { startChild, type RunningChild } from '../../server/process/childProcess.js';
+import { runMain } from '../../server/bin/runMain.js';
+import { freePort } from '../../test/support/freePort.js';
+import { createBenchDatabase, JOBS_PER_ORG, ORGS } from './benchDatabase.js';
+import { runLoad } from './measure.js';
+import { formatTable, type Row } from './report.js';
+import { workloads, type ServerKind, type Workload } from './workloads.js';
+
+const WARMUP_S = 2;
+
+interface Server {
+  label: string;
+  kind: ServerKind;
+  url: string;
+  child: RunningChild;
+  /** Only read workloads run against it. */
+  readsOnly: boolean;
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function answer(
+  server: Server,
+  workload: Workload,
+  n: number,
+): Promise<Record<string, unknown>> {
+  const { token, body } = workload.request(n, server.kind);
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+  });
+  const json = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
+  if (!json.data || json.errors) throw new Error(`${server.label}: ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+/** Waits until the server answers, then checks it answers every workload correctly. */
+async function ready(server: Server, all: Workload[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await answer(server, all[1]!, 0);
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  for (const workload of all) {
+    if (server.readsOnly && workload.name.startsWith('W3')) continue;
+    if (!workload.check(await answer(server, workload, 1))) {
+      throw new Error(`${server.label} answered ${workload.name} wrongly`);
+    }
+  }
+}
+
+await runMain('bench', async ({ onShutdown }) => {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '16' },
+    },
+  });
+  const durationS = Number(values.duration);
+  const rounds = Number(values.rounds);
+  const connections = Number(values.connections);
+  const config = loadConfig();
+  if (config.auth.provider !== 'dev')
+    throw new Error('the benchmark runs in local mode (dev tokens)');
+  const logger = createLogger({ ...config, logLevel: 'warn', service: 'heimdex-bench' });
+
+  say(`# seeding ${ORGS} orgs x ${JOBS_PER_ORG} jobs`);
+  const db = await createBenchDatabase(config, logger);
+  const servers: Server[] = [];
+  let cleaned: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      await Promise.all(servers.map((s) => s.child.stop(config.shutdownTimeoutMs)));
+      await db.drop();
+    })());
+  onShutdown(cleanUp);
+  const secret = config.auth.secret;
+  const tokens = new Map<string, string>();
+  for (const [i, orgId] of db.orgs.entries()) {
+    tokens.set(
+      orgId,
+      await signDevToken(secret, { orgId, sub: `bench-${i}`, role: 'member' }, '2h'),
+    );
+  }
+  const all = workloads(db, (orgId) => tokens.get(orgId)!);
+
+  const start = async (
+    label: string,
+    kind: ServerKind,
+    script: string,
+    env: Record<string, string>,
+    readsOnly = false,
+  ) => {
+    const port = await freePort();
+    const child = startChild(
+      { name: label, script },
+      childEnv({
+        HEIMDEX_ENV: 'local',
+        DATABASE_URL: db.adminUrl,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        DB_POOL_MAX: '10',
+        GRAPHILE_ENV: 'production',
+        ...env,
+      }),
+      logger,
+    );
+    const server = { label, kind, url: `http://127.0.0.1:${port}`, child, readsOnly };
+    servers.push(server);
+    await ready(server, all);
+    return server;
+  };
+  const gateway = await start('gateway', 'gateway', 'dist/server/bin/api.js', {});
+  const noCache = await start(
+    'gateway, token cache off',
+    'gateway',
+    'dist/server/bin/api.js',
+    { AUTH_TOKEN_CACHE_SIZE: '0' },
+    true,
+  );
+  // It verifies every token, as PostGraphile deployments do: the cache is one of the gateway's levers.
+  const standalone = await start(
+    'postgraphile standalone',
+    'postgraphile',
+    'dist/bench/gateway/postgraphileServer.js',
+    { AUTH_TOKEN_CACHE_SIZE: '0' },
+  );
+
+  const version = await (async () => {
+    const client = new pg.Client({ connectionString: db.adminUrl });
+    await client.connect();
+    try {
+      return (await client.query<{ server_version: string }>('show server_version')).rows[0]!
+        .server_version;
+    } finally {
+      await client.end();
+    }
+  })();
+  say(
+    `# ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, PostgreSQL ${version}`,
+  );
+  say(
+    `# autocannon, ${connections} connections, ${rounds} rounds x ${durationS} s per server, alternating; medians`,
+  );
+
+  const rows: Row[] = [];
+  for (const workload of all) {
+    const contenders = [gateway, noCache, standalone].filter(
+      (s) => !(s.readsOnly && workload.name.startsWith('W3')),
+    );
+    const load = (server: Server, seconds: number) =>
+      runLoad({
+        url: server.url,
+        pid: server.child.pid,
+        server: server.kind,
+        workload,
+        connections,
+        durationS: seconds,
+      });
+    for (const server of contenders) await load(server, WARMUP_S);
+    const byServer = new Map(contenders.map((s) => [s, [] as Row['runs']]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 ? [...contenders].reverse() : contenders;
+      for (const server of order) {
+        byServer.get(server)!.push(await load(server, durationS));
+      }
+    }
+    for (const [server, runs] of byServer)
+      rows.push({ workload: workload.name, server: server.label, runs });
+    say(`# ${workload.name} done`);
+  }
+  say('');
+  say(formatTable(rows, standalone.label));
+  say('');
+  say('Both verify HS256 tokens with the same code; the gateway caches verified tokens (by hash),');
+  say('PostGraphile verifies each one ("gateway, token cache off" compares without that lever).');
+  say('W3: the gateway writes the job, its first event, an audit event and the queue job;');
+  say("PostGraphile's CRUD createJob inserts the job (and its queue job) only.");
+  await cleanUp();
+});

@@ -1,0 +1,94 @@
+/**
+ * cancelJob and retryJob. Each is one statement in the request's
+ * transaction: lock the caller's job (RLS hides other orgs' jobs, so theirs
+ * look missing), change its status only if the current status allows it,
+ * and record the transition (job_events) and the action (audit_events). The
+ * status machine trigger still guards the transition; the queue triggers
+ * remove (cancel) or re-add (retry) the graphile-worker job.
+ */
+import type { RequestTransaction } from '../../server/db/requestTransaction.js';
+import type { Job } from '../typegraphql/Job.js';
+import { HeimdexError } from '../errors/HeimdexError.js';
+import { jobColumns } from './jobColumns.js';
+
+interface Transition {
+  /** Statuses the job may leave this way. */
+  from: readonly string[];
+  /** The update's SET list (constant SQL). */
+  set: string;
+  /** The event's detail, a jsonb expression over `target` (the job before). */
+  eventDetail: string;
+  action: 'job.cancel' | 'job.retry';
+}
+
+/** Queued or running jobs only. A running job's worker sees the cancel between stages. */
+const CANCEL: Transition = {
+  from: ['queued', 'running'],
+  set: "status = 'canceled'",
+  eventDetail: "'{}'::jsonb",
+  action: 'job.cancel',
+};
+
+/**
+ * Failed or dead-lettered jobs only. A retry is a fresh start: attempt 0 and
+ * the error cleared (a new queue job with the full max_attempts is added),
+ * while the event keeps the attempt count and error it replaced.
+ */
+const RETRY: Transition = {
+  from: ['failed', 'dead_letter'],
+  set: "status = 'queued', attempt = 0, last_error_code = null, last_error_message = null",
+  eventDetail: `jsonb_build_object('retry', true, 'previousAttempt', target.attempt,
+    'previousErrorCode', target.last_error_code, 'previousErrorMessage', target.last_error_message)`,
+  action: 'job.retry',
+};
+
+function transitionSql({ set, eventDetail, action }: Transition): string {
+  return `with target as (
+      select id, status, attempt, last_error_code, last_error_message
+      from app_public.jobs where id = $1 for update
+    ), job as (
+      update app_public.jobs j set ${set}
+      from target
+      where j.id = target.id and target.status = any($2::app_public.job_status[])
+      returning j.*
+    ), event as (
+      insert into app_public.job_events (job_id, prev_status, next_status, stage, progress, detail)
+      select job.id, target.status, job.status, job.stage, job.progress, ${eventDetail}
+      from job, target
+    ), audit as (
+      insert into app_public.audit_events (action, target_type, target_id, detail)
+      select '${action}', 'job', job.id::text, jsonb_build_object('from', target.status)
+      from job, target
+    )
+    select target.status as "previousStatus", job.id is not null as changed, ${jobColumns('job')}
+    from target left join job on true`;
+}
+
+type ChangeResult = Job & { previousStatus: string; changed: boolean };
+
+async function changeStatus(
+  db: RequestTransaction,
+  id: string,
+  transition: Transition,
+): Promise<Job> {
+  const { rows } = await db.query<ChangeResult>({
+    text: transitionSql(transition),
+    values: [id, transition.from],
+  });
+  const row = rows[0];
+  if (!row) throw new HeimdexError('NOT_FOUND', 'Job not found.');
+  const { previousStatus, changed, ...job } = row;
+  if (!changed) {
+    throw new HeimdexError(
+      'CONFLICT',
+      `The job's status (${previousStatus.toUpperCase()}) does not allow this change.`,
+    );
+  }
+  return job;
+}
+
+export const cancelJob = (db: RequestTransaction, id: string): Promise<Job> =>
+  changeStatus(db, id, CANCEL);
+
+export const retryJob = (db: RequestTransaction, id: string): Promise<Job> =>
+  changeStatus(db, id, RETRY);

@@ -1,0 +1,64 @@
+/**
+ * createJob, in the request's transaction and as the caller's role: the job
+ * (whose insert trigger enqueues the graphile-worker job, key = job id), its
+ * first event and an audit event, in one statement. A known idempotency key
+ * returns the org's existing job; two concurrent creates with the same key
+ * meet at the unique constraint, and the second returns the first's job.
+ */
+import type { RequestTransaction } from '../../server/db/requestTransaction.js';
+import type { CreateJobInput } from '../typegraphql/CreateJobInput.js';
+import type { Job } from '../typegraphql/Job.js';
+import { jobColumns } from './jobColumns.js';
+
+/** Optional inputs and their columns: only what the caller gave is written, the table's defaults do the rest. */
+const OPTIONAL_COLUMNS = [
+  ['failAtStage', 'fail_at_stage'],
+  ['idempotencyKey', 'idempotency_key'],
+  ['priority', 'priority'],
+  ['maxAttempts', 'max_attempts'],
+] as const;
+
+export async function createJob(
+  db: RequestTransaction,
+  input: CreateJobInput,
+): Promise<{ job: Job; created: boolean }> {
+  const columns = ['type'];
+  const values: unknown[] = [input.type];
+  for (const [field, column] of OPTIONAL_COLUMNS) {
+    const value = input[field];
+    if (value === undefined || value === null) continue;
+    columns.push(column);
+    values.push(value);
+  }
+  const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+  const inserted = await db.query<Job>({
+    text: `with job as (
+        insert into app_public.jobs (${columns.join(', ')}) values (${placeholders})
+        on conflict (org_id, idempotency_key) do nothing
+        returning *
+      ), event as (
+        insert into app_public.job_events (job_id, prev_status, next_status, stage, progress)
+        select id, null, status, stage, progress from job
+      ), audit as (
+        insert into app_public.audit_events (action, target_type, target_id, detail)
+        select 'job.create', 'job', id::text,
+               jsonb_build_object('type', type, 'idempotencyKey', idempotency_key)
+        from job
+      )
+      select ${jobColumns('job')} from job`,
+    values,
+  });
+  const job = inserted.rows[0];
+  if (job) return { job, created: true };
+
+  // The key is taken, by an earlier job or by a concurrent create that
+  // committed first (the insert waited for it): this statement sees it.
+  const existing = await db.query<Job>({
+    text: `select ${jobColumns('j')} from app_public.jobs j
+      where j.org_id = app_public.current_org_id() and j.idempotency_key = $1`,
+    values: [input.idempotencyKey],
+  });
+  const found = existing.rows[0];
+  if (!found) throw new Error('idempotency key conflict without a visible job');
+  return { job: found, created: false };
+}

@@ -1,0 +1,41 @@
+/**
+ * What PostGraphile exposes from `app_public`, as smart tags kept next to the
+ * preset (the SQL comments stay descriptions for DBAs and the schema).
+ * Reads only: mutations are type-graphql's. Root fields: `job(id)`, `jobs`,
+ * `auditEvents`; events are reached through `Job.events`.
+ */
+import { pgSmartTags, type PgSmartTagRule } from 'postgraphile/utils';
+
+const rules: PgSmartTagRule[] = [
+  // No root fields for events: they belong to their job.
+  {
+    kind: 'class',
+    match: 'app_public.job_events',
+    tags: { behavior: ['-query:resource:connection', '-query:resource:list'] },
+  },
+  // `job(id: UUID!)`; no other single-row lookups at the root.
+  { kind: 'constraint', match: 'app_public.jobs.jobs_pkey', tags: { fieldName: 'job' } },
+  ...[
+    'app_public.jobs.jobs_id_org_id_key',
+    'app_public.jobs.jobs_org_idempotency_key_key',
+    'app_public.job_events.job_events_pkey',
+    'app_public.audit_events.audit_events_pkey',
+  ].map((match): PgSmartTagRule => ({ kind: 'constraint', match, tags: { behavior: '-single' } })),
+  // (job_id, org_id) is served by the (job_id, ts) index: job ids are unique.
+  {
+    kind: 'constraint',
+    match: 'app_public.job_events.job_events_job_fkey',
+    tags: { foreignFieldName: 'events', fieldName: 'job', isIndexed: true },
+  },
+  // Filters and orderings clients may use; everything else is off by default.
+  ...['app_public.jobs.status', 'app_public.jobs.type'].map((match): PgSmartTagRule => ({
+    kind: 'attribute',
+    match,
+    tags: { behavior: '+filterBy' },
+  })),
+  ...['app_public.jobs.created_at', 'app_public.job_events.ts', 'app_public.audit_events.ts'].map(
+    (match): PgSmartTagRule => ({ kind: 'attribute', match, tags: { behavior: '+orderBy' } }),
+  ),
+];
+
+export const SmartTagsPlugin = pgSmartTags(rules, null, { name: 'HeimdexSmartTagsPlugin' });

@@ -1,0 +1,22 @@
+/** Dev tokens (HS256), for local mode's start banner, `npm run token` and tests. */
+import { SignJWT } from 'jose';
+import type { AppRole } from './claims.js';
+
+export interface DevTokenClaims {
+  orgId: string;
+  sub: string;
+  role: AppRole;
+}
+
+export function signDevToken(
+  secret: string,
+  { orgId, sub, role }: DevTokenClaims,
+  expiresIn: string | number = '12h',
+): Promise<string> {
+  return new SignJWT({ app_metadata: { org_id: orgId, org_role: role } })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm run token -- --org <uuid> --sub <id> [--role viewer|member|admin]`:
+ * prints a dev token (HS256, DEV_JWT_SECRET). Local mode only.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { APP_ROLES, type AppRole } from '../auth/claims.js';
+import { signDevToken } from '../auth/devToken.js';
+import { runMain } from './runMain.js';
+
+const USAGE = 'usage: npm run token -- --org <uuid> --sub <id> [--role viewer|member|admin]';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+await runMain('token', async () => {
+  const config = loadConfig();
+  if (config.env !== 'local' || config.auth.provider !== 'dev') {
+    throw new ConfigError(
+      `dev tokens exist only in local mode with AUTH_PROVIDER=dev (HEIMDEX_ENV is ${config.env}); use your identity provider's tokens`,
+    );
+  }
+  const { values } = parseArgs({
+    options: { org: { type: 'string' }, sub: { type: 'string' }, role: { type: 'string' } },
+  });
+  const role = values.role ?? 'member';
+  if (
+    !values.org ||
+    !UUID.test(values.org) ||
+    !values.sub ||
+    !APP_ROLES.includes(role as AppRole)
+  ) {
+    throw new ConfigError(USAGE);
+  }
+  const token = await signDevToken(config.auth.secret, {
+    orgId: values.org,
+    sub: values.sub,
+    role: role as AppRole,
+  });
+  process.stdout.write(`${token}\n`);
+});

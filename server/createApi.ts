@@ -1,0 +1,67 @@
+/**
+ * Wires the API from its configuration: the authenticator pool, token
+ * verification, the gateway schema (introspected once at start-up), Apollo
+ * and the HTTP server. Used by `server/bin/api.ts`, the tests and the
+ * benchmark alike.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createTokenVerifier } from './auth/tokenVerifier.js';
+import { createApiPool } from './db/apiPool.js';
+import { createReadinessCheck } from './db/readiness.js';
+import { buildGatewaySchema } from '../schema/buildGatewaySchema.js';
+import { createApolloServer } from './http/apolloServer.js';
+import { createApiServer } from './http/apiServer.js';
+
+export interface Api {
+  server: Server;
+  pool: pg.Pool;
+  /** Listens on `port` (0: any free port) and resolves the address. */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Graceful stop: drain requests, stop Apollo, close the key set and the pool. */
+  stop(): Promise<void>;
+}
+
+export async function createApi(config: Config, apiUrl: string, logger: Logger): Promise<Api> {
+  const pool = createApiPool(config.database, apiUrl, logger);
+  const verifier = createTokenVerifier(config.auth, logger);
+  try {
+    const gateway = await buildGatewaySchema(pool);
+    const apollo = await createApolloServer(gateway, config.env, logger);
+    const api = createApiServer({
+      apollo,
+      verifier,
+      pool,
+      logger,
+      readiness: await createReadinessCheck(pool),
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      maxBodyBytes: config.http.maxBodyBytes,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    });
+    let stopped: Promise<void> | undefined;
+    return {
+      server: api.server,
+      pool,
+      listen: (port, host) =>
+        new Promise((resolve, reject) => {
+          api.server.once('error', reject);
+          api.server.listen(port, host, () => resolve(api.server.address() as AddressInfo));
+        }),
+      stop() {
+        stopped ??= (async () => {
+          await api.stop();
+          verifier.close();
+          await pool.end();
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    verifier.close();
+    await pool.end();
+    throw err;
+  }
+}

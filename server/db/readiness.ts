@@ -1,0 +1,43 @@
+/**
+ * Readiness: the database answers and every migration this build ships has
+ * been applied (the API never migrates; a deploy runs `migrate` first).
+ */
+import pg from 'pg';
+import { readMigrationFiles } from './migrate.js';
+
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+export interface ReadinessCheck {
+  (): Promise<Readiness>;
+}
+
+export async function createReadinessCheck(pool: pg.Pool): Promise<ReadinessCheck> {
+  const expected = (await readMigrationFiles()).map((file) => file.id);
+  return async () => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch {
+      return { ready: false, reason: 'database unreachable' };
+    }
+    let broken = false;
+    try {
+      const { rows } = await client.query<{ id: string }>(
+        'select id from heimdex_migrations.applied',
+      );
+      const applied = new Set(rows.map((row) => row.id));
+      const pending = expected.filter((id) => !applied.has(id));
+      return pending.length === 0
+        ? { ready: true }
+        : { ready: false, reason: `migrations pending: ${pending.join(', ')}` };
+    } catch (err) {
+      broken = true;
+      // An error without SQLSTATE is the connection failing, not the query.
+      const reason =
+        err instanceof pg.DatabaseError ? 'migration state unreadable' : 'database unreachable';
+      return { ready: false, reason };
+    } finally {
+      client.release(broken);
+    }
+  };
+}

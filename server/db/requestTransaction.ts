@@ -1,0 +1,155 @@
+/**
+ * One transaction per request, shared by every engine that touches the
+ * database while serving it (PostGraphile through `withPgClient`, the
+ * type-graphql resolvers through `query`).
+ *
+ * The connection is taken from the authenticator pool on first use; `begin`
+ * and the settings go in one round trip (transactionStart.ts); `finish`
+ * commits or rolls back and always releases. A connection that failed below
+ * SQL (lost, reset) is destroyed instead of going back to the pool. After a
+ * statement fails, the transaction is aborted: later statements of the same
+ * request are refused with the same code instead of reaching Postgres.
+ */
+import pg from 'pg';
+import type { PgClient, PgClientQuery, PgClientResult, WithPgClient } from '@dataplan/pg';
+import { classifyError } from '../../schema/errors/classifyError.js';
+import { DatabaseUnavailableError, HeimdexError } from '../../schema/errors/HeimdexError.js';
+import { statementName } from './preparedStatements.js';
+import { transactionStartSql, type TransactionSettings } from './transactionStart.js';
+
+/** A statement; `rowMode: 'array'` returns rows as arrays (PostGraphile asks for it). */
+export type Statement = pg.QueryConfig & { rowMode?: 'array' };
+
+/** SQLSTATEs after which the server closes the connection: admin/crash shutdown, connection exceptions. */
+function closesConnection(err: unknown): boolean {
+  const code = err instanceof pg.DatabaseError ? err.code : undefined;
+  return (
+    code !== undefined && (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code))
+  );
+}
+
+/** Errors below SQL (no SQLSTATE) mean the connection itself is unusable. */
+function asDatabaseError(err: unknown): unknown {
+  if (err instanceof pg.DatabaseError) return err;
+  return new DatabaseUnavailableError('the database connection failed', { cause: err });
+}
+
+export class RequestTransaction {
+  #readOnly = true;
+  #started: Promise<pg.PoolClient> | undefined;
+  #client: pg.PoolClient | undefined;
+  #broken = false;
+  #failure: unknown;
+  #finished = false;
+  readonly #onClientError = (): void => {
+    this.#broken = true;
+  };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly settings: TransactionSettings,
+  ) {}
+
+  /** Queries run read-only (the default); mutations read-write. Only before the first statement. */
+  setReadOnly(readOnly: boolean): void {
+    if (this.#started) throw new Error('the transaction has already begun');
+    this.#readOnly = readOnly;
+  }
+
+  get began(): boolean {
+    return this.#started !== undefined;
+  }
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    statement: Statement,
+  ): Promise<pg.QueryResult<R>> {
+    if (this.#finished) throw new Error('the request transaction is already over');
+    const client = await this.#begin();
+    this.#refuseAfterFailure();
+    try {
+      const config = { ...statement, name: statementName(client, statement.name) };
+      return await client.query<R>(config as pg.QueryConfig);
+    } catch (err) {
+      throw this.#fail(err);
+    }
+  }
+
+  /** PostGraphile's way in: every call joins this transaction. */
+  readonly withPgClient: WithPgClient = async (_pgSettings, callback) => callback(this.#pgClient);
+
+  readonly #pgClient: PgClient = {
+    query: async <TData>({
+      text,
+      values,
+      arrayMode,
+      name,
+    }: PgClientQuery): Promise<PgClientResult<TData>> => {
+      const statement: Statement = { text, values: values ?? [], name };
+      if (arrayMode) statement.rowMode = 'array';
+      const result = await this.query(statement);
+      return { rows: result.rows as TData[], rowCount: result.rowCount };
+    },
+    // The request already is the transaction; a nested one joins it.
+    withTransaction: (callback) => callback(this.#pgClient),
+  };
+
+  /** Commits (or rolls back after a failure, or when asked) and releases; idempotent. */
+  async finish(commit: boolean): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    await this.#started?.catch(() => undefined);
+    const client = this.#client;
+    if (!client) return;
+    let error: unknown;
+    try {
+      if (!this.#broken) await client.query(commit && !this.#failure ? 'commit' : 'rollback');
+    } catch (err) {
+      this.#broken = true;
+      error = asDatabaseError(err);
+    } finally {
+      client.off('error', this.#onClientError);
+      client.release(this.#broken);
+    }
+    if (error && commit && !this.#failure) throw error;
+  }
+
+  #begin(): Promise<pg.PoolClient> {
+    this.#started ??= (async () => {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        throw new DatabaseUnavailableError('no database connection available', { cause: err });
+      }
+      this.#client = client;
+      client.on('error', this.#onClientError);
+      try {
+        await client.query(transactionStartSql(client, this.#readOnly, this.settings));
+      } catch (err) {
+        throw this.#fail(err);
+      }
+      return client;
+    })();
+    return this.#started;
+  }
+
+  #refuseAfterFailure(): void {
+    if (this.#failure !== undefined) throw this.#abortedError();
+  }
+
+  #abortedError(): HeimdexError {
+    return new HeimdexError(
+      classifyError(this.#failure),
+      'Not run: an earlier part of this request failed.',
+    );
+  }
+
+  /** Records the first failure; statements queued behind it fail with its code. */
+  #fail(err: unknown): unknown {
+    if (this.#failure !== undefined) return this.#abortedError();
+    const error = asDatabaseError(err);
+    if (error instanceof DatabaseUnavailableError || closesConnection(error)) this.#broken = true;
+    this.#failure = error;
+    return error;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The API's HTTP server: routing, a request id on every response, one access
+ * log line per request, and a graceful stop (refuse new work, let in-flight
+ * requests finish up to a bound, then close).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+import type { ReadinessCheck } from '../db/readiness.js';
+import { genericMessage } from '../../schema/errors/errorCodes.js';
+import { handleGraphql, type GraphqlHandlerDeps } from './graphqlHandler.js';
+import { sendHealth, sendReadiness } from './health.js';
+import { sendGraphqlError, sendJson } from './sendJson.js';
+import { RequestLog } from './requestLog.js';
+
+export interface ApiServerDeps extends GraphqlHandlerDeps {
+  logger: Logger;
+  readiness: ReadinessCheck;
+  shutdownTimeoutMs: number;
+}
+
+export interface ApiServer {
+  server: Server;
+  /** Stops accepting requests and waits for in-flight ones (bounded); then stops Apollo. */
+  stop(): Promise<void>;
+}
+
+export function createApiServer(deps: ApiServerDeps): ApiServer {
+  let stopping = false;
+
+  async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog) {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/graphql') {
+      if (req.method === 'POST') return handleGraphql(req, res, deps, log);
+      return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
+    }
+    if (req.method === 'GET' && path === '/healthz') return sendHealth(res);
+    if (req.method === 'GET' && path === '/readyz') {
+      return sendReadiness(res, deps.readiness, stopping);
+    }
+    return sendJson(res, 404, { error: 'not found' });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const log = new RequestLog(deps.logger, randomUUID());
+    res.setHeader('x-request-id', log.requestId);
+    if (stopping) res.setHeader('connection', 'close');
+    try {
+      await route(req, res, log);
+    } catch (err) {
+      if (req.destroyed) {
+        log.logger.debug({ err }, 'client went away');
+        return;
+      }
+      const errorId = randomUUID();
+      log.logger.error({ err, errorId }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else {
+        const message = `${genericMessage('INTERNAL_SERVER_ERROR')} (error id ${errorId})`;
+        sendGraphqlError(req, res, 500, 'INTERNAL_SERVER_ERROR', message);
+      }
+    } finally {
+      const level = req.url?.startsWith('/graphql') ? 'info' : 'debug';
+      if (log.enabled(level)) {
+        const entry = {
+          method: req.method,
+          path: req.url,
+          status: res.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+        };
+        log.logger[level](entry, 'request');
+      }
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    server,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), deps.shutdownTimeoutMs);
+        await closed;
+        clearTimeout(force);
+        await deps.apollo.stop();
+      })();
+      return stopped;
+    },
+  };
+}

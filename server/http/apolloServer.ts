@@ -1,0 +1,59 @@
+/** Apollo Server 5, configured for the gateway: safe defaults on, everything unused off. */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import type { HeimdexEnv } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { GatewayContext } from '../../schema/context.js';
+import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
+import { makeFormatError } from '../../schema/errors/formatApolloError.js';
+import { apolloGateway } from './apolloGateway.js';
+import { abuseLimits } from './plugins/abuseLimits.js';
+import { httpStatusPlugin } from './plugins/httpStatusPlugin.js';
+
+/** Where clients may explore the schema; everywhere else it is not described. */
+export function exposesSchema(env: HeimdexEnv): boolean {
+  return env === 'local' || env === 'dev';
+}
+
+export async function createApolloServer(
+  gateway: GatewaySchema,
+  env: HeimdexEnv,
+  logger: Logger,
+): Promise<ApolloServer<GatewayContext>> {
+  const open = exposesSchema(env);
+  const limits = abuseLimits(!open);
+  const server = new ApolloServer<GatewayContext>({
+    gateway: apolloGateway(gateway),
+    logger: logger.child({ component: 'apollo' }),
+    introspection: open,
+    hideSchemaDetailsFromClientErrors: !open,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    persistedQueries: false,
+    stopOnTerminationSignals: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    formatError: makeFormatError(logger),
+    plugins: [
+      // grafast refuses schemas whose fields Apollo's cache-control wraps.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ...(open ? [] : [ApolloServerPluginDisableSuggestions()]),
+      ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
+      httpStatusPlugin(),
+    ],
+  });
+  await server.start();
+  return server;
+}

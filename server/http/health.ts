@@ -1,0 +1,18 @@
+/** `GET /healthz` (the process is up; no database) and `GET /readyz` (ready for traffic). */
+import type { ServerResponse } from 'node:http';
+import type { ReadinessCheck } from '../db/readiness.js';
+import { sendJson } from './sendJson.js';
+
+export function sendHealth(res: ServerResponse): void {
+  sendJson(res, 200, { status: 'ok' });
+}
+
+export async function sendReadiness(
+  res: ServerResponse,
+  check: ReadinessCheck,
+  stopping: boolean,
+): Promise<void> {
+  const readiness = stopping ? { ready: false as const, reason: 'shutting down' } : await check();
+  if (readiness.ready) sendJson(res, 200, { status: 'ready' });
+  else sendJson(res, 503, { status: 'unavailable', reason: readiness.reason });
+}

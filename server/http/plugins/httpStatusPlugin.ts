@@ -1,0 +1,39 @@
+/**
+ * The HTTP status of a GraphQL response, from its error codes (ARCHITECTURE,
+ * "Errors clients see"): 503 + Retry-After when the database was
+ * unreachable, 400 when the request was refused before execution, 500 or
+ * 403 when nothing could be answered; 200 when some data came back.
+ * Responses carry private data: never cached.
+ */
+import type { FormattedExecutionResult } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GatewayContext } from '../../../schema/context.js';
+
+export const RETRY_AFTER_SECONDS = 5;
+
+export function responseStatus(result: FormattedExecutionResult): number | undefined {
+  const codes = new Set(result.errors?.map((error) => error.extensions?.['code']));
+  if (codes.size === 0) return undefined;
+  if (codes.has('SERVICE_UNAVAILABLE')) return 503;
+  if (result.data === undefined) return 400;
+  if (result.data !== null) return undefined;
+  if (codes.has('INTERNAL_SERVER_ERROR')) return 500;
+  if (codes.size === 1 && codes.has('FORBIDDEN')) return 403;
+  return undefined;
+}
+
+export function httpStatusPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        willSendResponse({ response }) {
+          response.http.headers.set('cache-control', 'no-store');
+          if (response.body.kind !== 'single') return Promise.resolve();
+          const status = responseStatus(response.body.singleResult);
+          if (status !== undefined) response.http.status = status;
+          if (status === 503) response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          return Promise.resolve();
+        },
+      }),
+  };
+}

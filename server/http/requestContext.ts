@@ -1,0 +1,36 @@
+/**
+ * The GraphQL context of one request. A class, so the logger stays a lazy
+ * getter on the prototype: Apollo shallow-copies the context object per
+ * request, which would otherwise evaluate it.
+ */
+import type pg from 'pg';
+import type { RequestClaims } from '../auth/claims.js';
+import type { Logger } from '../logger.js';
+import { RequestTransaction } from '../db/requestTransaction.js';
+import type { GatewayContext } from '../../schema/context.js';
+import type { RequestLog } from './requestLog.js';
+
+export class RequestContext implements GatewayContext {
+  readonly db: RequestTransaction;
+
+  constructor(
+    readonly claims: RequestClaims,
+    private readonly log: RequestLog,
+    pool: pg.Pool,
+    statementTimeoutMs: number,
+  ) {
+    this.db = new RequestTransaction(pool, {
+      claims,
+      requestId: log.requestId,
+      statementTimeoutMs,
+    });
+  }
+
+  get requestId(): string {
+    return this.log.requestId;
+  }
+
+  get logger(): Logger {
+    return this.log.logger;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The per-request transaction on a pool of ONE connection, so every check
+ * sees the connection the previous request used: settings arrive with
+ * `begin`, reach pg_stat_activity, and are gone after the request, whether
+ * it committed or failed; claims cannot inject SQL; reads are read-only;
+ * statement_timeout holds; a failure aborts the rest of the request; a
+ * broken connection is discarded and a full pool answers, not hangs.
+ */
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../support/testDatabase.js';
+import { adminQuery } from '../../support/adminSql.js';
+import { RequestTransaction } from '../../../server/db/requestTransaction.js';
+import type { RequestClaims } from '../../../server/auth/claims.js';
+import { classifyError } from '../../../schema/errors/classifyError.js';
+import { DatabaseUnavailableError, HeimdexError } from '../../../schema/errors/HeimdexError.js';
+
+const ORG = randomUUID();
+let db: TestDatabase;
+let pool: pg.Pool;
+
+const member: RequestClaims = { sub: 'mia', orgId: ORG, role: 'member' };
+
+function transaction(claims = member, statementTimeoutMs = 5_000, requestId = randomUUID()) {
+  return new RequestTransaction(pool, { claims, requestId, statementTimeoutMs });
+}
+
+const SESSION = `select current_user as "user",
+  current_setting('jwt.claims.org_id', true) as org,
+  current_setting('jwt.claims.sub', true) as sub,
+  current_setting('jwt.claims.role', true) as role,
+  current_setting('application_name') as app,
+  current_setting('statement_timeout') as timeout,
+  current_setting('transaction_read_only') as read_only,
+  pg_backend_pid() as pid`;
+
+/** The pool's one connection, outside any request. */
+async function idleSession(): Promise<Record<string, unknown>> {
+  const client = await pool.connect();
+  try {
+    return (await client.query(SESSION)).rows[0] as Record<string, unknown>;
+  } finally {
+    client.release();
+  }
+}
+
+before(async () => {
+  db = await createTestDatabase();
+  pool = new pg.Pool({
+    connectionString: db.urls.api,
+    max: 1,
+    connectionTimeoutMillis: 300,
+    application_name: 'heimdex-api',
+  });
+});
+afterEach(() => assert.equal(pool.waitingCount, 0));
+after(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+describe('settings', () => {
+  it('sets role, claims, request id and timeout transaction-locally, read-only for queries', async () => {
+    const requestId = randomUUID();
+    const tx = transaction(member, 1_234, requestId);
+    const { rows } = await tx.query({ text: SESSION });
+    const activity = await adminQuery(
+      db,
+      'select application_name from pg_stat_activity where pid = $1',
+      [rows[0]!['pid']],
+    );
+    await tx.finish(true);
+    assert.deepEqual(
+      { ...rows[0], pid: undefined },
+      {
+        user: 'heimdex_member',
+        org: ORG,
+        sub: 'mia',
+        role: 'member',
+        app: `heimdex-api ${requestId}`,
+        timeout: '1234ms',
+        read_only: 'on',
+        pid: undefined,
+      },
+    );
+    assert.deepEqual(activity, [{ application_name: `heimdex-api ${requestId}` }]);
+  });
+
+  it('leaves the connection as it found it, after a commit and after a failure', async () => {
+    const clean = {
+      user: 'heimdex_authenticator',
+      org: '',
+      sub: '',
+      role: '',
+      app: 'heimdex-api',
+      timeout: '0',
+      read_only: 'off',
+    };
+    const pid = (await idleSession())['pid'];
+    const ok = transaction({ sub: 'ada', orgId: ORG, role: 'admin' });
+    await ok.query({ text: 'select 1' });
+    await ok.finish(true);
+    assert.deepEqual(await idleSession(), { ...clean, pid });
+    const failing = transaction();
+    await assert.rejects(failing.query({ text: 'select * from app_public.audit_events' }));
+    await failing.finish(false);
+    assert.deepEqual(await idleSession(), { ...clean, pid });
+  });
+
+  it('stores a subject with quotes and backslashes verbatim, without running it', async () => {
+    const sub = String.raw`x', true), set_config('role', 'heimdex_admin', true) --\'`;
+    const tx = transaction({ sub, orgId: ORG, role: 'viewer' });
+    const { rows } = await tx.query({ text: SESSION });
+    await tx.finish(true);
+    assert.equal(rows[0]!['sub'], sub);
+    assert.equal(rows[0]!['user'], 'heimdex_viewer');
+  });
+});
+
+describe('transactions', () => {
+  it('refuses writes in a read-only request and allows them in a mutation', async () => {
+    const write = `insert into app_public.jobs (type) values ('mock_process') returning id`;
+    const reading = transaction();
+    await assert.rejects(reading.query({ text: write }), { code: '25006' });
+    await reading.finish(false);
+    const writing = transaction();
+    writing.setReadOnly(false);
+    const { rows } = await writing.query({ text: write });
+    await writing.finish(true);
+    assert.equal(
+      (
+        await adminQuery(db, 'select org_id from app_public.jobs where id = $1', [rows[0]!['id']])
+      )[0]?.['org_id'],
+      ORG,
+    );
+  });
+
+  it('rolls back when asked', async () => {
+    const tx = transaction();
+    tx.setReadOnly(false);
+    const { rows } = await tx.query({
+      text: `insert into app_public.jobs (type) values ('mock_process') returning id`,
+    });
+    await tx.finish(false);
+    assert.deepEqual(
+      await adminQuery(db, 'select 1 from app_public.jobs where id = $1', [rows[0]!['id']]),
+      [],
+    );
+  });
+
+  it('cancels a statement that outlives the timeout: SERVICE_UNAVAILABLE', async () => {
+    const tx = transaction(member, 100);
+    const error = await tx.query({ text: 'select pg_sleep(2)' }).catch((err: unknown) => err);
+    await tx.finish(false);
+    assert.equal((error as { code?: string }).code, '57014');
+    assert.equal(classifyError(error), 'SERVICE_UNAVAILABLE');
+  });
+
+  it('refuses the rest of a request after a failure, with the same code, without asking Postgres', async () => {
+    const tx = transaction();
+    const first = await tx
+      .query({ text: 'select * from app_public.audit_events' })
+      .catch((e: unknown) => e);
+    const second = await tx.query({ text: 'select 1' }).catch((e: unknown) => e);
+    await tx.finish(false);
+    assert.equal(classifyError(first), 'FORBIDDEN');
+    assert.ok(second instanceof HeimdexError);
+    assert.equal(second.code, 'FORBIDDEN');
+  });
+});
+
+describe('connections', () => {
+  it('discards a connection that broke, and the next request gets a fresh one', async () => {
+    const tx = transaction();
+    const { rows } = await tx.query({ text: 'select pg_backend_pid() as pid' });
+    await adminQuery(db, 'select pg_terminate_backend($1)', [rows[0]!['pid']]);
+    const error = await tx.query({ text: 'select 1' }).catch((e: unknown) => e);
+    await tx.finish(false);
+    // Lost socket or the server's own "terminating connection" error, depending on timing.
+    assert.equal(classifyError(error), 'SERVICE_UNAVAILABLE', String(error));
+    assert.equal(pool.totalCount, 0, 'the broken connection left the pool');
+    const next = transaction();
+    const again = await next.query({ text: 'select pg_backend_pid() as pid' });
+    await next.finish(true);
+    assert.notEqual(again.rows[0]!['pid'], rows[0]!['pid']);
+  });
+
+  it('answers SERVICE_UNAVAILABLE when the pool stays full past its timeout', async () => {
+    const holder = await pool.connect();
+    try {
+      const started = Date.now();
+      const tx = transaction();
+      const error = await tx.query({ text: 'select 1' }).catch((e: unknown) => e);
+      await tx.finish(false);
+      assert.ok(error instanceof DatabaseUnavailableError);
+      assert.equal(classifyError(error), 'SERVICE_UNAVAILABLE');
+      assert.ok(Date.now() - started < 3_000);
+    } finally {
+      holder.release();
+    }
+  });
+});
