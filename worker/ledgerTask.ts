@@ -2,15 +2,15 @@
  * Turns the work of a ledger job into a graphile-worker task, and keeps the
  * ledger and the queue agreeing on every way a run can end:
  *
- * | the run ...                        | ledger                   | queue job (graphile-worker)  |
- * | ---------------------------------- | ------------------------ | ---------------------------- |
- * | finishes                           | succeeded                | completed (deleted)          |
- * | fails, attempts left               | queued, error recorded   | failed, retried with backoff |
- * | fails on its last attempt          | dead_letter              | failed for good              |
- * | sees the job canceled              | (canceled by the caller) | completed                    |
- * | is interrupted by a shutdown       | queued, attempt returned | failed, attempt returned     |
- * | finds no ledger row / a bad payload| untouched                | failed for good              |
- * | finds a newer run owns the job     | untouched                | failed (no-op if not locked) |
+ * | the run ...                       | ledger                   | queue job (graphile-worker)  |
+ * | --------------------------------- | ------------------------ | ---------------------------- |
+ * | finishes                          | succeeded                | completed (deleted)          |
+ * | fails, attempts left              | queued, error recorded   | failed, retried with backoff |
+ * | fails on its last attempt         | dead_letter              | failed for good              |
+ * | sees the job canceled             | (canceled by the caller) | completed                    |
+ * | is interrupted by a shutdown      | queued, attempt returned | failed, attempt returned     |
+ * | finds no ledger row / bad payload | untouched                | failed for good              |
+ * | finds a newer run owns the job    | untouched                | failed (no-op if not locked) |
  *
  * A redelivered job whose ledger row is already terminal completes as a no-op.
  */
