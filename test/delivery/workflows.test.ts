@@ -84,6 +84,7 @@ describe('.github/', () => {
       assert.ok(commands.includes(cmd), cmd);
     }
     assert.match(commands, /npm run schema\n\s*git diff --exit-code schema\.graphql/);
+    assert.match(commands, /npm run codegen\n[\s\S]*?git diff --exit-code examples\/generated/);
   });
 
   it('tests against a PostgreSQL service container for each major from 15 to 18', () => {
