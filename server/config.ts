@@ -91,6 +91,10 @@ const SPECS = {
     default: 60_000,
     desc: 'how long a running job waits for a lost database to come back',
   }),
+  WORKER_HEALTH_PORT: port({
+    default: undefined,
+    desc: 'serve GET /healthz for the worker on this port (a Cloud Run service needs one); unset: no HTTP at all',
+  }),
   JOB_STAGE_DURATION_MS: num({ default: 200 }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 10_000 }),
 };
@@ -139,6 +143,8 @@ export interface Config {
     heartbeatMs: number;
     staleAfterMs: number;
     reconnectTimeoutMs: number;
+    /** Never PORT: `npm start` runs the API and the worker side by side. */
+    healthPort: number | undefined;
     stageDurationMs: number;
   };
   shutdownTimeoutMs: number;
@@ -261,6 +267,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       staleAfterMs: e.WORKER_STALE_AFTER_MS,
       reconnectTimeoutMs: e.WORKER_RECONNECT_TIMEOUT_MS,
+      healthPort: e.WORKER_HEALTH_PORT,
       stageDurationMs: e.JOB_STAGE_DURATION_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
