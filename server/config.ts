@@ -99,6 +99,9 @@ const SPECS = {
   SHUTDOWN_TIMEOUT_MS: num({ default: 10_000 }),
 };
 
+/** Every variable the processes read (the README's configuration table lists each). */
+export const CONFIG_VARIABLES = Object.keys(SPECS) as ReadonlyArray<keyof typeof SPECS>;
+
 export interface DatabaseConfig {
   /** Local mode only: a URL with the right to create roles; the rest is derived from it. */
   adminUrl: string | undefined;
