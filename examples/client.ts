@@ -7,6 +7,10 @@
  * const heimdex = createClient({ url: 'http://127.0.0.1:4000/graphql', token });
  * const { viewer } = await heimdex.request(ViewerDocument);
  * const { job } = await heimdex.request(JobDocument, { id });
+ *
+ * With `persistedOperations: true` it sends each document's hash (from
+ * `npm run codegen`) instead of its text, and the text only when the API
+ * does not know the hash (Apollo's persisted-query protocol).
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
@@ -50,24 +54,50 @@ export interface HeimdexClient {
   request<R, V>(document: TypedDocumentNode<R, V>, ...variables: VariablesArg<V>): Promise<R>;
 }
 
-export function createClient(options: { url: string; token: string }): HeimdexClient {
+interface Answer {
+  status: number;
+  body: { data?: unknown; errors?: HeimdexErrorBody[] };
+}
+
+/** What the API says when it does not take this hash: then send the text. */
+const UNKNOWN_HASH = ['PersistedQueryNotFound', 'PersistedQueryNotSupported'];
+
+export function createClient(options: {
+  url: string;
+  token: string;
+  persistedOperations?: boolean;
+}): HeimdexClient {
+  const post = async (payload: Record<string, unknown>): Promise<Answer> => {
+    const response = await fetch(options.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        authorization: `Bearer ${options.token}`,
+      },
+      body: JSON.stringify(payload),
+    });
+    return { status: response.status, body: (await response.json()) as Answer['body'] };
+  };
+
   return {
     async request(document, ...[variables]) {
-      const response = await fetch(options.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          authorization: `Bearer ${options.token}`,
-        },
-        body: JSON.stringify({ query: print(document), variables }),
-      });
-      const body = (await response.json()) as { data?: unknown; errors?: HeimdexErrorBody[] };
-      if (body.errors?.length || !body.data) {
-        throw new HeimdexError(response.status, body.errors ?? []);
+      // `sha256:<hex>`, as the manifest (persisted-documents.json) keys it
+      const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
+      let answer: Answer | undefined;
+      if (options.persistedOperations && hash?.startsWith('sha256:')) {
+        const sha256Hash = hash.slice('sha256:'.length);
+        answer = await post({
+          extensions: { persistedQuery: { version: 1, sha256Hash } },
+          variables,
+        });
+        if (answer.body.errors?.some((e) => UNKNOWN_HASH.includes(e.message))) answer = undefined;
       }
+      answer ??= await post({ query: print(document), variables });
+      const { data, errors } = answer.body;
+      if (errors?.length || !data) throw new HeimdexError(answer.status, errors ?? []);
       // The document's type parameter is what the API's schema says `data` is.
-      return body.data as never;
+      return data as never;
     },
   };
 }

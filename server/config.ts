@@ -77,6 +77,10 @@ const SPECS = {
   AUTH_JWKS_REFRESH_MS: num({ default: 600_000, desc: 'background refresh period of the key set' }),
   AUTH_JWKS_TIMEOUT_MS: num({ default: 5_000 }),
   HTTP_MAX_BODY_BYTES: num({ default: 102_400, desc: 'largest accepted request body' }),
+  PERSISTED_OPERATIONS_FILE: str({
+    default: undefined,
+    desc: 'a codegen manifest (hash -> document): clients may send a known hash instead of the document',
+  }),
 
   WORKER_CONCURRENCY: num({ default: 4 }),
   WORKER_POLL_INTERVAL_MS: num({ default: 2_000 }),
@@ -134,7 +138,13 @@ export type AuthConfig = (
 export interface Config {
   env: HeimdexEnv;
   version: string;
-  http: { host: string; port: number; maxBodyBytes: number };
+  http: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    /** Manifest of persisted operations (server/http/persistedOperations.ts); unset: none. */
+    persistedOperationsFile: string | undefined;
+  };
   logLevel: LogLevel;
   database: DatabaseConfig;
   auth: AuthConfig;
@@ -246,7 +256,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env,
     version: readVersion(),
-    http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.HTTP_MAX_BODY_BYTES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+      persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
+    },
     logLevel: e.LOG_LEVEL,
     database: {
       adminUrl: local ? e.DATABASE_URL : undefined,
