@@ -2,7 +2,7 @@
 #
 # One image, three commands (the argument after the image picks one):
 #   API (default)  dist/server/bin/api.js       GET /healthz (liveness), GET /readyz
-#   worker         dist/worker/main.js
+#   worker         dist/worker/main.js          GET /healthz on WORKER_HEALTH_PORT, when set
 #   migrations     dist/server/bin/migrate.js   run once per release, before the API
 # Runs as UID 1000 with no shell, and needs nothing writable but /tmp:
 #   docker run --read-only --tmpfs /tmp -e ... IMAGE                        (API)

@@ -59,7 +59,7 @@ resource "google_cloud_run_v2_service" "api" {
       args  = [local.commands.api]
 
       ports {
-        container_port = 8080
+        container_port = local.container_port
       }
 
       resources {
@@ -85,19 +85,6 @@ resource "google_cloud_run_v2_service" "api" {
           secret_key_ref {
             secret  = google_secret_manager_secret.database_url["authenticator"].secret_id
             version = "latest"
-          }
-        }
-      }
-
-      dynamic "env" {
-        for_each = google_secret_manager_secret.dev_jwt_secret
-        content {
-          name = "DEV_JWT_SECRET"
-          value_source {
-            secret_key_ref {
-              secret  = env.value.secret_id
-              version = "latest"
-            }
           }
         }
       }
@@ -153,7 +140,6 @@ resource "google_cloud_run_v2_service" "api" {
   depends_on = [
     google_secret_manager_secret_iam_member.database_url,
     google_secret_manager_secret_iam_member.database_ca,
-    google_secret_manager_secret_iam_member.dev_jwt_secret,
   ]
 }
 

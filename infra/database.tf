@@ -45,12 +45,14 @@ resource "random_password" "database" {
   special  = false
 }
 
-# Cloud SQL creates these with CREATEROLE and CREATEDB; `migrate` (sql/roles.sql,
-# run as the owner) takes those attributes back from the authenticator and the
-# worker and makes the authenticator NOINHERIT.
-resource "google_sql_user" "role" {
-  for_each = local.database_roles
-  name     = each.value
+# Only the owner is a Cloud SQL user. Cloud SQL makes every user it creates a
+# member of cloudsqlsuperuser (CREATEROLE, CREATEDB), which the API's
+# authenticator and the worker must never be. So `migrate`, run as the owner,
+# creates heimdex_authenticator and heimdex_worker itself (sql/roles.sql) and
+# sets their passwords from the URLs the migration job is given
+# (server/db/prepareDatabase.ts); their passwords are generated above.
+resource "google_sql_user" "owner" {
+  name     = local.database_roles.owner
   instance = google_sql_database_instance.main.name
-  password = random_password.database[each.key].result
+  password = random_password.database["owner"].result
 }

@@ -1,6 +1,7 @@
 # Migrations: a Cloud Run job run once per release, before the new API
 # revision takes traffic (`gcloud run jobs execute ... --wait`). It is the only
-# process that holds the owner's credentials.
+# process that holds the owner's credentials; it also creates the API's and the
+# worker's roles and sets their passwords (database.tf says why).
 
 resource "google_cloud_run_v2_job" "migrate" {
   name                = "${local.prefix}-migrate"
@@ -63,12 +64,20 @@ resource "google_cloud_run_v2_job" "migrate" {
           }
         }
 
-        env {
-          name = "MIGRATION_DATABASE_URL"
-          value_source {
-            secret_key_ref {
-              secret  = google_secret_manager_secret.database_url["owner"].secret_id
-              version = "latest"
+        # Its own URL, and the two roles' URLs whose passwords it sets.
+        dynamic "env" {
+          for_each = {
+            MIGRATION_DATABASE_URL = "owner"
+            API_DATABASE_URL       = "authenticator"
+            WORKER_DATABASE_URL    = "worker"
+          }
+          content {
+            name = env.key
+            value_source {
+              secret_key_ref {
+                secret  = google_secret_manager_secret.database_url[env.value].secret_id
+                version = "latest"
+              }
             }
           }
         }

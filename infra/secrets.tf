@@ -1,5 +1,7 @@
 # Every credential lives in Secret Manager and reaches a container only as a
-# secret reference; each service account may read only its own.
+# secret reference; each service account may read only its own. One URL per
+# login role: the owner's password is the Cloud SQL user's (database.tf); the
+# authenticator's and the worker's are set by `migrate` from their URLs.
 
 resource "google_secret_manager_secret" "database_url" {
   for_each  = local.database_roles
@@ -38,27 +40,4 @@ resource "google_secret_manager_secret" "database_ca" {
 resource "google_secret_manager_secret_version" "database_ca" {
   secret      = google_secret_manager_secret.database_ca.id
   secret_data = google_sql_database_instance.main.server_ca_cert[0].cert
-}
-
-# The HS256 secret of dev authentication: only outside prod, only when chosen.
-resource "random_password" "dev_jwt_secret" {
-  count   = local.dev_jwt_secret_enabled ? 1 : 0
-  length  = 64
-  special = false
-}
-
-resource "google_secret_manager_secret" "dev_jwt_secret" {
-  count     = local.dev_jwt_secret_enabled ? 1 : 0
-  secret_id = "${local.prefix}-dev-jwt-secret"
-  labels    = local.labels
-  replication {
-    auto {}
-  }
-  depends_on = [google_project_service.required]
-}
-
-resource "google_secret_manager_secret_version" "dev_jwt_secret" {
-  count       = local.dev_jwt_secret_enabled ? 1 : 0
-  secret      = google_secret_manager_secret.dev_jwt_secret[0].id
-  secret_data = random_password.dev_jwt_secret[0].result
 }

@@ -9,19 +9,26 @@ resource "google_service_account" "runtime" {
 }
 
 locals {
-  # Which database URL secret each identity reads.
-  database_url_of = {
-    api     = "authenticator"
-    worker  = "worker"
-    migrate = "owner"
+  # Which database URL secrets each identity reads. The API and the worker
+  # read their own; the migration job also reads theirs, because `migrate`
+  # creates those two roles and sets their passwords from the URLs.
+  database_urls_of = {
+    api     = ["authenticator"]
+    worker  = ["worker"]
+    migrate = ["owner", "authenticator", "worker"]
   }
+  database_url_access = merge([
+    for identity, roles in local.database_urls_of : {
+      for role in roles : "${identity}/${role}" => { identity = identity, role = role }
+    }
+  ]...)
 }
 
 resource "google_secret_manager_secret_iam_member" "database_url" {
-  for_each  = local.database_url_of
-  secret_id = google_secret_manager_secret.database_url[each.value].id
+  for_each  = local.database_url_access
+  secret_id = google_secret_manager_secret.database_url[each.value.role].id
   role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime[each.key].member
+  member    = google_service_account.runtime[each.value.identity].member
 }
 
 resource "google_secret_manager_secret_iam_member" "database_ca" {
@@ -29,13 +36,6 @@ resource "google_secret_manager_secret_iam_member" "database_ca" {
   secret_id = google_secret_manager_secret.database_ca.id
   role      = "roles/secretmanager.secretAccessor"
   member    = each.value.member
-}
-
-resource "google_secret_manager_secret_iam_member" "dev_jwt_secret" {
-  count     = local.dev_jwt_secret_enabled ? 1 : 0
-  secret_id = google_secret_manager_secret.dev_jwt_secret[0].id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime["api"].member
 }
 
 resource "google_project_iam_member" "sql_client" {

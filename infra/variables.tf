@@ -28,46 +28,39 @@ variable "image" {
 }
 
 variable "auth_provider" {
-  description = "jwks (RS256/ES256 tokens from JWKS_URL) or dev (HS256 shared secret, never in prod)."
+  description = "How the API verifies tokens. Only jwks (RS256/ES256 from jwks_url): dev is for local mode alone."
   type        = string
   default     = "jwks"
   validation {
-    condition     = contains(["jwks", "dev"], var.auth_provider)
-    error_message = "auth_provider must be jwks or dev."
-  }
-  validation {
-    condition     = !(var.environment == "prod" && var.auth_provider == "dev")
-    error_message = "auth_provider = \"dev\" is refused when environment = \"prod\"; use jwks."
+    condition     = var.auth_provider == "jwks"
+    error_message = "auth_provider must be \"jwks\". \"dev\" (HS256 with a shared secret) is refused by the application unless HEIMDEX_ENV=local, and no deployed environment (dev, staging, prod) is local: use a test tenant of your identity provider instead."
   }
 }
 
 variable "jwks_url" {
-  description = "JWKS endpoint of the identity provider (https). Required with auth_provider = jwks."
+  description = "JWKS endpoint of the identity provider (https)."
   type        = string
-  default     = ""
   validation {
-    condition     = var.auth_provider != "jwks" || startswith(var.jwks_url, "https://")
-    error_message = "auth_provider = jwks needs jwks_url, an https:// URL."
+    condition     = startswith(var.jwks_url, "https://")
+    error_message = "jwks_url must be an https:// URL."
   }
 }
 
 variable "auth_issuer" {
-  description = "Expected `iss` of access tokens. Required with auth_provider = jwks."
+  description = "Expected `iss` of access tokens."
   type        = string
-  default     = ""
   validation {
-    condition     = var.auth_provider != "jwks" || var.auth_issuer != ""
-    error_message = "auth_provider = jwks needs auth_issuer."
+    condition     = var.auth_issuer != ""
+    error_message = "auth_issuer must not be empty."
   }
 }
 
 variable "auth_audience" {
-  description = "Expected `aud` of access tokens. Required with auth_provider = jwks."
+  description = "Expected `aud` of access tokens."
   type        = string
-  default     = ""
   validation {
-    condition     = var.auth_provider != "jwks" || var.auth_audience != ""
-    error_message = "auth_provider = jwks needs auth_audience."
+    condition     = var.auth_audience != ""
+    error_message = "auth_audience must not be empty."
   }
 }
 

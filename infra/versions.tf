@@ -1,5 +1,5 @@
 terraform {
-  # 1.9: a variable's validation may refer to other variables (the prod guard).
+  # CI validates with 1.11 (.github/workflows/ci.yml).
   required_version = ">= 1.9"
 
   required_providers {

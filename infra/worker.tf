@@ -1,7 +1,9 @@
 # The job worker: no public URL, reachable from inside the project's network
 # only, CPU allocated all the time (it polls and runs jobs between requests),
-# and at least one instance always up. It serves /healthz on PORT so that
-# Cloud Run can tell when it has started.
+# and at least one instance always up. A Cloud Run service must listen on its
+# container port: WORKER_HEALTH_PORT makes the worker serve GET /healthz there
+# (worker/healthServer.ts; 503 while it starts, drains or cannot reach the
+# database), which the probes below use.
 
 resource "google_cloud_run_v2_service" "worker" {
   name                 = "${local.prefix}-worker"
@@ -53,7 +55,7 @@ resource "google_cloud_run_v2_service" "worker" {
       args  = [local.commands.worker]
 
       ports {
-        container_port = 8080
+        container_port = local.container_port
       }
 
       resources {
@@ -65,7 +67,10 @@ resource "google_cloud_run_v2_service" "worker" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, { WORKER_CONCURRENCY = tostring(var.worker.concurrency) })
+        for_each = merge(local.common_env, {
+          WORKER_CONCURRENCY = tostring(var.worker.concurrency)
+          WORKER_HEALTH_PORT = tostring(local.container_port)
+        })
         content {
           name  = env.key
           value = env.value

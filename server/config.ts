@@ -77,6 +77,10 @@ const SPECS = {
   AUTH_JWKS_REFRESH_MS: num({ default: 600_000, desc: 'background refresh period of the key set' }),
   AUTH_JWKS_TIMEOUT_MS: num({ default: 5_000 }),
   HTTP_MAX_BODY_BYTES: num({ default: 102_400, desc: 'largest accepted request body' }),
+  PERSISTED_OPERATIONS_FILE: str({
+    default: undefined,
+    desc: 'a codegen manifest (hash -> document): clients may send a known hash instead of the document',
+  }),
 
   WORKER_CONCURRENCY: num({ default: 4 }),
   WORKER_POLL_INTERVAL_MS: num({ default: 2_000 }),
@@ -91,9 +95,16 @@ const SPECS = {
     default: 60_000,
     desc: 'how long a running job waits for a lost database to come back',
   }),
+  WORKER_HEALTH_PORT: port({
+    default: undefined,
+    desc: 'serve GET /healthz for the worker on this port (a Cloud Run service needs one); unset: no HTTP at all',
+  }),
   JOB_STAGE_DURATION_MS: num({ default: 200 }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 10_000 }),
 };
+
+/** Every variable the processes read (the README's configuration table lists each). */
+export const CONFIG_VARIABLES = Object.keys(SPECS) as ReadonlyArray<keyof typeof SPECS>;
 
 export interface DatabaseConfig {
   /** Local mode only: a URL with the right to create roles; the rest is derived from it. */
@@ -127,7 +138,13 @@ export type AuthConfig = (
 export interface Config {
   env: HeimdexEnv;
   version: string;
-  http: { host: string; port: number; maxBodyBytes: number };
+  http: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    /** Manifest of persisted operations (server/http/persistedOperations.ts); unset: none. */
+    persistedOperationsFile: string | undefined;
+  };
   logLevel: LogLevel;
   database: DatabaseConfig;
   auth: AuthConfig;
@@ -139,6 +156,8 @@ export interface Config {
     heartbeatMs: number;
     staleAfterMs: number;
     reconnectTimeoutMs: number;
+    /** Never PORT: `npm start` runs the API and the worker side by side. */
+    healthPort: number | undefined;
     stageDurationMs: number;
   };
   shutdownTimeoutMs: number;
@@ -237,7 +256,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env,
     version: readVersion(),
-    http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.HTTP_MAX_BODY_BYTES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+      persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
+    },
     logLevel: e.LOG_LEVEL,
     database: {
       adminUrl: local ? e.DATABASE_URL : undefined,
@@ -261,6 +285,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
       staleAfterMs: e.WORKER_STALE_AFTER_MS,
       reconnectTimeoutMs: e.WORKER_RECONNECT_TIMEOUT_MS,
+      healthPort: e.WORKER_HEALTH_PORT,
       stageDurationMs: e.JOB_STAGE_DURATION_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -14,6 +14,7 @@ import { createApiPool } from './db/apiPool.js';
 import { createReadinessCheck } from './db/readiness.js';
 import { buildGatewaySchema } from '../schema/buildGatewaySchema.js';
 import { createApolloServer } from './http/apolloServer.js';
+import { loadPersistedOperations } from './http/persistedOperations.js';
 import { createApiServer } from './http/apiServer.js';
 
 export interface Api {
@@ -30,7 +31,11 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
   const verifier = createTokenVerifier(config.auth, logger);
   try {
     const gateway = await buildGatewaySchema(pool);
-    const apollo = await createApolloServer(gateway, config.env, logger);
+    const { persistedOperationsFile } = config.http;
+    const persisted = persistedOperationsFile
+      ? await loadPersistedOperations(persistedOperationsFile)
+      : undefined;
+    const apollo = await createApolloServer(gateway, config.env, logger, persisted);
     const api = createApiServer({
       apollo,
       verifier,

@@ -13,6 +13,8 @@ import type { WorkerEvents } from 'graphile-worker';
 import type { Logger } from '../server/logger.js';
 
 export interface CrashRecovery {
+  /** Whether the last heartbeat and sweep reached the database (false until the first has). */
+  databaseReachable(): boolean;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export function startCrashRecovery(options: {
   let timer: NodeJS.Timeout | undefined;
   let tick: Promise<void> = Promise.resolve();
   let stopped = false;
+  let reachable = false;
 
   const beat = async (): Promise<void> => {
     if (!poolId) return;
@@ -59,7 +62,9 @@ export function startCrashRecovery(options: {
       try {
         await beat();
         await sweep();
+        reachable = true;
       } catch (err) {
+        reachable = false;
         logger.warn({ err }, 'heartbeat or sweep failed; trying again at the next beat');
       }
       if (!stopped) timer = setTimeout(run, heartbeatMs);
@@ -74,6 +79,7 @@ export function startCrashRecovery(options: {
   run();
 
   return {
+    databaseReachable: () => reachable,
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -2,20 +2,34 @@
  * `node dist/worker/main.js`: the worker process. It connects as
  * heimdex_worker (WORKER_DATABASE_URL, or derived from DATABASE_URL in local
  * mode) to a database `migrate` has already prepared; SIGTERM/SIGINT drain it
- * and exit 0.
+ * and exit 0. With WORKER_HEALTH_PORT set it also serves GET /healthz there.
  */
 import { loadConfig, maskUrl, summarizeConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { roleUrl } from '../server/db/roleUrls.js';
 import { runMain } from '../server/bin/runMain.js';
-import { startWorker } from './runner.js';
+import { startWorker, type RunningWorker } from './runner.js';
+import { startHealthServer } from './healthServer.js';
 
 await runMain('worker', async ({ onShutdown, shutdown }) => {
   const config = loadConfig();
   const logger = createLogger({ ...config, service: 'heimdex-worker' });
   const url = roleUrl(config.database, 'worker');
   logger.info({ config: summarizeConfig(config), url: maskUrl(url) }, 'starting worker');
-  const worker = await startWorker({
+
+  let worker: RunningWorker | undefined = undefined; // set once it runs; probes read it
+  if (config.worker.healthPort !== undefined) {
+    // Up before the worker (503 while it starts), closed after it has
+    // stopped (503 while it drains): cleanups run last-registered first.
+    const health = await startHealthServer({
+      host: config.http.host,
+      port: config.worker.healthPort,
+      health: () => worker?.health(),
+      logger,
+    });
+    onShutdown(health.close);
+  }
+  worker = await startWorker({
     connectionString: url,
     config,
     logger,

@@ -18,8 +18,13 @@ import { mockProcess } from './tasks/mock_process.js';
 /** After the drain bound, how long interrupted jobs get to give themselves back. */
 const RELEASE_GRACE_MS = 5_000;
 
+/** What the worker's health endpoint reports (worker/healthServer.ts). */
+export type WorkerHealth = { ok: true } | { ok: false; reason: string };
+
 export interface RunningWorker {
   events: WorkerEvents;
+  /** Cheap: no query of its own, it reads what the last heartbeat found. */
+  health(): WorkerHealth;
   /** Settles when the worker stops: resolves after `stop()`, rejects on a fatal error. */
   done: Promise<void>;
   /**
@@ -102,9 +107,20 @@ export async function startWorker(options: {
   );
 
   let stopping: Promise<void> | undefined;
+  let ended = false;
+  runner.promise.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
   return {
     events,
     done: runner.promise,
+    health() {
+      if (stopping) return { ok: false, reason: 'shutting down' };
+      if (ended) return { ok: false, reason: 'stopped' };
+      if (!recovery.databaseReachable()) return { ok: false, reason: 'database unreachable' };
+      return { ok: true };
+    },
     stop() {
       stopping ??= (async () => {
         const drained = runner.stop().then(

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { readMigrationFiles } from './migrate.js';
+import { closesConnection } from './closesConnection.js';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
@@ -32,9 +33,12 @@ export async function createReadinessCheck(pool: pg.Pool): Promise<ReadinessChec
         : { ready: false, reason: `migrations pending: ${pending.join(', ')}` };
     } catch (err) {
       broken = true;
-      // An error without SQLSTATE is the connection failing, not the query.
+      // An error without SQLSTATE, or one that closes the connection (a
+      // terminated backend), is the database going away, not the query.
       const reason =
-        err instanceof pg.DatabaseError ? 'migration state unreadable' : 'database unreachable';
+        err instanceof pg.DatabaseError && !closesConnection(err)
+          ? 'migration state unreadable'
+          : 'database unreachable';
       return { ready: false, reason };
     } finally {
       client.release(broken);

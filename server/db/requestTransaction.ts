@@ -15,18 +15,11 @@ import type { PgClient, PgClientQuery, PgClientResult, WithPgClient } from '@dat
 import { classifyError } from '../../schema/errors/classifyError.js';
 import { DatabaseUnavailableError, HeimdexError } from '../../schema/errors/HeimdexError.js';
 import { statementName } from './preparedStatements.js';
+import { closesConnection } from './closesConnection.js';
 import { transactionStartSql, type TransactionSettings } from './transactionStart.js';
 
 /** A statement; `rowMode: 'array'` returns rows as arrays (PostGraphile asks for it). */
 export type Statement = pg.QueryConfig & { rowMode?: 'array' };
-
-/** SQLSTATEs after which the server closes the connection: admin/crash shutdown, connection exceptions. */
-function closesConnection(err: unknown): boolean {
-  const code = err instanceof pg.DatabaseError ? err.code : undefined;
-  return (
-    code !== undefined && (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code))
-  );
-}
 
 /** Errors below SQL (no SQLSTATE) mean the connection itself is unusable. */
 function asDatabaseError(err: unknown): unknown {

@@ -1,5 +1,5 @@
 /** Apollo Server 5, configured for the gateway: safe defaults on, everything unused off. */
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -26,6 +26,8 @@ export async function createApolloServer(
   gateway: GatewaySchema,
   env: HeimdexEnv,
   logger: Logger,
+  /** Read-only persisted operations (server/http/persistedOperations.ts); none: the protocol is off. */
+  persistedOperations?: PersistedQueryOptions['cache'],
 ): Promise<ApolloServer<GatewayContext>> {
   const open = exposesSchema(env);
   const limits = abuseLimits(!open);
@@ -37,7 +39,7 @@ export async function createApolloServer(
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    persistedQueries: false,
+    persistedQueries: persistedOperations ? { cache: persistedOperations, ttl: null } : false,
     stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,

@@ -61,9 +61,9 @@ async function withAdmin<T>(database: string, fn: (c: pg.Client) => Promise<T>):
 }
 
 /**
- * Only what the migration job is given: its own URL (the platform-made owner
- * here has no CREATEROLE, so it is not also given the other roles' URLs to
- * set their passwords), no PATH, no npm, no test settings.
+ * What the migration job is given, less the other roles' URLs (the owner made
+ * here has no CREATEROLE, so it could not set their passwords; the last test
+ * gives them): no PATH, no npm, no test settings.
  */
 function productionEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -146,6 +146,37 @@ describe('production install (npm ci --omit=dev) of the built output', () => {
     const result = await migrate(productionEnv());
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stdout, /migration applied/);
+  });
+
+  it("given the API's and the worker's URLs too, sets those roles' passwords from them", async () => {
+    const hashes = async () =>
+      withAdmin(dbName, async (c) => {
+        const { rows } = await c.query<{ rolname: string; rolpassword: string }>(
+          `select rolname, rolpassword from pg_authid
+            where rolname in ('heimdex_authenticator', 'heimdex_worker') order by 1`,
+        );
+        return rows;
+      });
+    const before = await hashes();
+    // The admin stands in for a platform owner that may manage roles (Cloud
+    // SQL's has CREATEROLE); the passwords are the ones every test uses, so a
+    // fresh SCRAM salt is what shows they were set.
+    const result = await migrate(
+      productionEnv({
+        MIGRATION_DATABASE_URL: withDatabase(databaseUrl!, dbName),
+        API_DATABASE_URL: urls.api,
+        WORKER_DATABASE_URL: urls.worker,
+      }),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const after = await hashes();
+    assert.equal(after.length, 2);
+    for (const [i, row] of after.entries()) {
+      assert.notEqual(row.rolpassword, before[i]!.rolpassword, `${row.rolname}'s password was set`);
+    }
+    const api = new pg.Client({ connectionString: urls.api });
+    await api.connect();
+    await api.end();
   });
 
   it('refuses dev authentication in prod before touching the database', async () => {

@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENTRY_POINTS, assertEntryPointExists } from './projectFiles.js';
+import { loadConfig } from '../../server/config.js';
+import { ENTRY_POINTS, assertEntryPointExists, readProjectFile } from './projectFiles.js';
 import {
   type Body,
   allStrings,
@@ -13,6 +14,7 @@ import {
   locals,
   outputs,
   resource,
+  resources,
   resourcesOfType,
   tfFiles,
   variables,
@@ -36,15 +38,47 @@ function resolveCommand(expression: string): string {
   return commands[key];
 }
 
-/** Names set by `env { name, value }` blocks or by the keys of a dynamic env's map. */
+const commonEnv = locals.common_env as Record<string, string>;
+const envBlocks = (container: Body): Body[] => (container.env ?? []) as Body[];
+/** `dynamic "env"` blocks that set a plain value, or a secret reference. */
+const dynamicEnv = (container: Body, kind: 'value' | 'value_source'): Body[] =>
+  ((container.dynamic?.env ?? []) as Body[]).filter((d) => child(d, 'content')[kind] !== undefined);
+
+/** Names set by `env { name, value }` blocks or by the keys of a dynamic env's map of values. */
 function plainEnvNames(container: Body): string[] {
-  const literal = ((container.env ?? []) as Body[]).filter((e) => e.value !== undefined);
-  const dynamic = ((container.dynamic?.env ?? []) as Body[]).map((d) => String(d.for_each));
-  const keysOf = (expr: string): string[] => {
-    const referenced = expr.includes('local.common_env') ? String(locals.common_env) : '';
-    return [...`${expr}\n${referenced}`.matchAll(/\b([A-Z][A-Z0-9_]+)\s*=/g)].map((m) => m[1]!);
-  };
-  return [...literal.map((e) => String(e.name)), ...dynamic.flatMap(keysOf)];
+  const literal = envBlocks(container).filter((e) => e.value !== undefined);
+  const keysOf = (forEach: string): string[] => [
+    ...(forEach.includes('local.common_env') ? Object.keys(commonEnv) : []),
+    ...[...forEach.matchAll(/\b([A-Z][A-Z0-9_]+)\s*=/g)].map((m) => m[1]!),
+  ];
+  return [
+    ...literal.map((e) => String(e.name)),
+    ...dynamicEnv(container, 'value').flatMap((d) => keysOf(String(d.for_each))),
+  ];
+}
+
+/** [variable, database role] for each env that is a database URL secret reference. */
+function databaseUrlEnv(container: Body): string[][] {
+  const secretOf = (e: Body): string => child(e, 'value_source', 'secret_key_ref').secret;
+  const literal = envBlocks(container)
+    .filter((e) => e.value_source)
+    .map((e) => {
+      const role = /^\$\{google_secret_manager_secret\.database_url\["(\w+)"\]\.secret_id\}$/.exec(
+        secretOf(e),
+      )?.[1];
+      assert.ok(role, `${e.name} refers to a database URL secret`);
+      return [String(e.name), role];
+    });
+  const dynamic = dynamicEnv(container, 'value_source').flatMap((d) => {
+    const content = child(d, 'content');
+    assert.equal(content.name, '${env.key}');
+    assert.equal(
+      secretOf(content),
+      '${google_secret_manager_secret.database_url[env.value].secret_id}',
+    );
+    return Object.entries(d.for_each as Record<string, string>);
+  });
+  return [...literal, ...dynamic].sort((a, b) => a[0]!.localeCompare(b[0]!));
 }
 
 describe('infra/ (Terraform)', () => {
@@ -64,6 +98,19 @@ describe('infra/ (Terraform)', () => {
     assert.equal(worker.ingress, 'INGRESS_TRAFFIC_INTERNAL_ONLY');
     assert.equal(worker.default_uri_disabled, true);
     assert.equal(child(containerOf.worker, 'resources').cpu_idle, false);
+  });
+
+  it('has the worker serve /healthz on its container port (WORKER_HEALTH_PORT) and probes it', () => {
+    const c = containerOf.worker;
+    assert.equal(child(c, 'ports').container_port, '${local.container_port}');
+    const [forEach] = dynamicEnv(c, 'value').map((d) => String(d.for_each));
+    assert.match(forEach!, /WORKER_HEALTH_PORT = tostring\(local\.container_port\)/);
+    for (const probe of ['startup_probe', 'liveness_probe']) {
+      const get = child(c, probe, 'http_get');
+      assert.equal(get.path, '/healthz', probe);
+      assert.equal(get.port, undefined, `${probe} goes to the container port`);
+    }
+    assert.equal(loadConfig({ WORKER_HEALTH_PORT: '8080' }).worker.healthPort, 8080);
   });
 
   it('sizes both services from variables', () => {
@@ -106,34 +153,47 @@ describe('infra/ (Terraform)', () => {
       assertEntryPointExists(distPath));
   }
 
-  it('gives no credential as a plain value; each process gets only its own database URL', () => {
+  it('gives no credential as a plain value; the API and the worker get only their own database URL', () => {
     const expected = {
-      api: ['API_DATABASE_URL', 'authenticator'],
-      worker: ['WORKER_DATABASE_URL', 'worker'],
-      migrate: ['MIGRATION_DATABASE_URL', 'owner'],
+      api: [['API_DATABASE_URL', 'authenticator']],
+      worker: [['WORKER_DATABASE_URL', 'worker']],
+      // migrate creates the other two roles and sets their passwords from their URLs
+      migrate: [
+        ['API_DATABASE_URL', 'authenticator'],
+        ['MIGRATION_DATABASE_URL', 'owner'],
+        ['WORKER_DATABASE_URL', 'worker'],
+      ],
     };
     for (const [name, c] of Object.entries(containerOf)) {
       const secretNames = plainEnvNames(c).filter((n) => SECRET_NAME.test(n) && n !== 'JWKS_URL');
       assert.deepEqual(secretNames, [], `${name} has no secret-looking plain env`);
-      const refs = ((c.env ?? []) as Body[]).map((e) => [
-        e.name,
-        child(e, 'value_source', 'secret_key_ref').secret,
-      ]);
-      const [envName, role] = expected[name as keyof typeof expected];
-      assert.deepEqual(refs, [
-        [envName, `\${google_secret_manager_secret.database_url["${role}"].secret_id}`],
-      ]);
+      assert.deepEqual(databaseUrlEnv(c), expected[name as keyof typeof expected], name);
     }
-    assert.deepEqual(locals.database_url_of, {
-      api: 'authenticator',
-      worker: 'worker',
-      migrate: 'owner',
+    assert.deepEqual(locals.database_urls_of, {
+      api: ['authenticator'],
+      worker: ['worker'],
+      migrate: ['owner', 'authenticator', 'worker'],
     });
+    const access = resourcesOfType('google_secret_manager_secret_iam_member').find(
+      (r) => r.name === 'database_url',
+    )!;
+    assert.equal(access.body.for_each, '${local.database_url_access}');
+  });
+
+  it('makes only the owner a Cloud SQL user; migrate makes the other login roles', () => {
+    // Cloud SQL users join cloudsqlsuperuser (CREATEROLE, CREATEDB): never the authenticator.
+    const users = resourcesOfType('google_sql_user');
+    assert.deepEqual(
+      users.map((u) => [u.name, u.body.name, u.body.for_each]),
+      [['owner', '${local.database_roles.owner}', undefined]],
+    );
+    assert.equal((locals.database_roles as Body).owner, 'heimdex_owner');
+    assert.equal(users[0]!.body.password, '${random_password.database["owner"].result}');
   });
 
   it('grants secret access per secret, never project-wide', () => {
     const accessors = resourcesOfType('google_secret_manager_secret_iam_member');
-    assert.ok(accessors.length >= 3);
+    assert.deepEqual(accessors.map((a) => a.name).sort(), ['database_ca', 'database_url']);
     for (const a of accessors) assert.equal(a.body.role, 'roles/secretmanager.secretAccessor');
     const projectRoles = resourcesOfType('google_project_iam_member').map((r) => r.body);
     for (const binding of projectRoles) {
@@ -178,33 +238,45 @@ describe('infra/ (Terraform)', () => {
     assert.match(url, /sslmode=verify-ca&uselibpqcompat=true&sslrootcert=/);
   });
 
-  it('creates DEV_JWT_SECRET only outside prod and only for dev auth', () => {
-    assert.match(String(locals.dev_jwt_secret_enabled), /var\.environment != "prod"/);
-    const gated = [
-      ...resourcesOfType('google_secret_manager_secret'),
-      ...resourcesOfType('google_secret_manager_secret_version'),
-      ...resourcesOfType('random_password'),
-    ].filter((r) => r.name.startsWith('dev_jwt'));
-    assert.equal(gated.length, 3);
-    for (const r of gated) assert.match(r.body.count, /local\.dev_jwt_secret_enabled/);
-    const dynamicEnv = (containerOf.api.dynamic.env as Body[]).map((d) => child(d, 'content'));
-    const devSecret = dynamicEnv.find((e) => e.name === 'DEV_JWT_SECRET');
-    assert.ok(devSecret, 'the API gets DEV_JWT_SECRET when it exists');
-    assert.equal(devSecret.value, undefined);
-    assert.ok(child(devSecret, 'value_source', 'secret_key_ref').secret);
-    for (const other of [containerOf.worker, containerOf.migrate]) {
-      assert.doesNotMatch(JSON.stringify(other), /DEV_JWT_SECRET/);
+  it('never configures dev authentication: no DEV_JWT_SECRET, every token checked against the key set', () => {
+    // The application refuses AUTH_PROVIDER=dev and DEV_JWT_SECRET unless
+    // HEIMDEX_ENV=local, and no deployed environment is local.
+    for (const file of tfFiles) {
+      assert.doesNotMatch(readProjectFile('infra', file), /DEV_JWT_SECRET/, file);
+    }
+    assert.deepEqual(
+      resources.filter((r) => /dev_jwt/.test(r.name)),
+      [],
+    );
+    assert.equal(commonEnv.AUTH_PROVIDER, '${var.auth_provider}');
+    assert.equal(commonEnv.JWKS_URL, '${var.jwks_url}');
+    assert.equal(commonEnv.AUTH_ISSUER, '${var.auth_issuer}');
+    assert.equal(commonEnv.AUTH_AUDIENCE, '${var.auth_audience}');
+    for (const [name, c] of Object.entries(containerOf)) {
+      const forEach = dynamicEnv(c, 'value').map((d) => String(d.for_each));
+      assert.ok(
+        forEach.every((f) => f.includes('local.common_env')),
+        `${name} gets common_env`,
+      );
     }
   });
 
-  it('validates the environment and refuses dev auth in prod', () => {
+  it('validates the environment, the image and the auth settings, refusing dev auth with the reason', () => {
+    const validations = (name: string): Body[] => (variables.get(name)?.validation ?? []) as Body[];
     const rules = (name: string): string =>
-      ((variables.get(name)?.validation ?? []) as Body[]).map((v) => v.condition).join('\n');
+      validations(name)
+        .map((v) => v.condition)
+        .join('\n');
     assert.match(rules('environment'), /\["dev", "staging", "prod"\]/);
-    assert.match(
-      rules('auth_provider'),
-      /var\.environment == "prod" && var\.auth_provider == "dev"/,
+    assert.deepEqual(
+      validations('auth_provider').map((v) => v.condition),
+      ['${var.auth_provider == "jwks"}'],
     );
+    assert.match(validations('auth_provider')[0]!.error_message, /unless HEIMDEX_ENV=local/);
+    assert.match(rules('jwks_url'), /startswith\(var\.jwks_url, "https:\/\/"\)/);
+    for (const name of ['jwks_url', 'auth_issuer', 'auth_audience']) {
+      assert.equal(variables.get(name)?.default, undefined, `${name} is required`);
+    }
     assert.match(rules('image'), /@sha256:/);
   });
 

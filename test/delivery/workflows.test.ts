@@ -84,6 +84,7 @@ describe('.github/', () => {
       assert.ok(commands.includes(cmd), cmd);
     }
     assert.match(commands, /npm run schema\n\s*git diff --exit-code schema\.graphql/);
+    assert.match(commands, /npm run codegen\n[\s\S]*?git diff --exit-code examples\/generated/);
   });
 
   it('tests against a PostgreSQL service container for each major from 15 to 18', () => {
@@ -120,8 +121,29 @@ describe('.github/', () => {
   it('smoke-tests the image as UID 1000 with a read-only root filesystem and a real migration', () => {
     const commands = runs(workflow('build.yml'));
     assert.match(commands, /\{\{\.Config\.User\}\}.*= "1000:1000"/);
-    assert.equal(commands.match(/docker run [^\n]*--read-only --tmpfs \/tmp/g)?.length, 2);
+    assert.equal(commands.match(/docker run [^\n]*--read-only --tmpfs \/tmp/g)?.length, 3);
     assert.ok(commands.includes(ENTRY_POINTS.migrate));
+    assert.ok(commands.includes(ENTRY_POINTS.worker));
+    assert.match(
+      commands,
+      /WORKER_HEALTH_PORT=8081[\s\S]*curl -fsS http:\/\/127\.0\.0\.1:8081\/healthz/,
+    );
+  });
+
+  it('smoke-tests with one login role per process, as on Cloud SQL', () => {
+    const commands = runs(workflow('build.yml'));
+    const runsOf = commands.split('docker run ').slice(1);
+    const urlsOf = (run: string) =>
+      [...run.matchAll(/-e (\w+_DATABASE_URL)=postgres:\/\/(\w+):/g)].map((m) => `${m[1]}=${m[2]}`);
+    assert.deepEqual(runsOf.map(urlsOf), [
+      [
+        'MIGRATION_DATABASE_URL=heimdex_owner',
+        'API_DATABASE_URL=heimdex_authenticator',
+        'WORKER_DATABASE_URL=heimdex_worker',
+      ],
+      ['API_DATABASE_URL=heimdex_authenticator'],
+      ['WORKER_DATABASE_URL=heimdex_worker'],
+    ]);
   });
 
   it('has Dependabot update npm, Docker and Actions weekly, minor and patch grouped', () => {

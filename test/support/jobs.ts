@@ -114,7 +114,7 @@ export function cancelJob(api: Api, orgId: string, id: string): Promise<void> {
   });
 }
 
-export async function jobOf(admin: pg.Pool, id: string): Promise<JobRow> {
+export async function jobOf(admin: pg.Pool | pg.ClientBase, id: string): Promise<JobRow> {
   const { rows } = await admin.query<JobRow>('select * from app_public.jobs where id = $1', [id]);
   return rows[0]!;
 }

@@ -1,0 +1,135 @@
+/**
+ * Persisted operations: with PERSISTED_OPERATIONS_FILE naming the codegen
+ * manifest, a client may send a known hash instead of the document (Apollo's
+ * persisted-query protocol); the store is read-only and checked at start-up.
+ * Without it, the protocol is refused and documents are sent as text.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../../server/config.js';
+import { projectRoot } from '../../../server/paths.js';
+import { createClient } from '../../../examples/client.js';
+import { JobsDocument, ViewerDocument } from '../../../examples/generated/graphql.js';
+import { createTestDatabase, type TestDatabase } from '../../support/testDatabase.js';
+import { startTestApi, type TestApi } from '../../support/testApi.js';
+import { tokenFor } from '../../support/tokens.js';
+
+const MANIFEST = path.join(projectRoot, 'examples/generated/persisted-documents.json');
+const hexOf = (document: unknown): string =>
+  (document as { __meta__: { hash: string } }).__meta__.hash.replace('sha256:', '');
+
+let db: TestDatabase;
+let persisted: TestApi;
+let plain: TestApi;
+let token: string;
+const orgId = randomUUID();
+
+before(async () => {
+  db = await createTestDatabase();
+  persisted = await startTestApi(db, { env: { PERSISTED_OPERATIONS_FILE: MANIFEST } });
+  plain = await startTestApi(db);
+  if (persisted.config.auth.provider !== 'dev') throw new Error('dev auth expected');
+  token = await tokenFor(persisted.config.auth.secret, orgId, 'viewer', 'sam');
+});
+after(async () => {
+  await persisted?.stop();
+  await plain?.stop();
+  await db.drop();
+});
+
+async function post(api: TestApi, body: unknown) {
+  const response = await api
+    .http()
+    .post('/graphql')
+    .set('authorization', `Bearer ${token}`)
+    .set('content-type', 'application/json')
+    .send(JSON.stringify(body));
+  return { status: response.status, body: response.body as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+const byHash = (hex: string, variables?: unknown) => ({
+  extensions: { persistedQuery: { version: 1, sha256Hash: hex } },
+  variables,
+});
+
+describe('with PERSISTED_OPERATIONS_FILE', () => {
+  it('runs a known hash without the document, with its variables', async () => {
+    const viewer = await post(persisted, byHash(hexOf(ViewerDocument)));
+    assert.deepEqual(viewer.body, { data: { viewer: { userId: 'sam', orgId, role: 'VIEWER' } } });
+    const jobs = await post(persisted, byHash(hexOf(JobsDocument), { first: 1 }));
+    assert.equal(jobs.status, 200);
+    assert.equal(jobs.body.data.jobs.totalCount, 0);
+  });
+
+  it('says PersistedQueryNotFound for an unknown hash, and learns nothing from a document sent with it', async () => {
+    const query = '{ viewer { role } }';
+    const hex = createHash('sha256').update(query).digest('hex');
+    assert.equal(
+      (await post(persisted, byHash(hex))).body.errors[0].message,
+      'PersistedQueryNotFound',
+    );
+    const sent = await post(persisted, { query, ...byHash(hex) });
+    assert.deepEqual(sent.body, { data: { viewer: { role: 'VIEWER' } } });
+    const again = await post(persisted, byHash(hex));
+    assert.equal(again.body.errors[0].message, 'PersistedQueryNotFound', 'the store is read-only');
+  });
+
+  it('refuses a document sent with a hash that is not its own', async () => {
+    const sent = await post(persisted, {
+      query: '{ viewer { role } }',
+      ...byHash(hexOf(ViewerDocument)),
+    });
+    assert.equal(sent.status, 400);
+    assert.equal(sent.body.data, undefined);
+  });
+
+  it('still accepts documents as text (it is no allow-list)', async () => {
+    const sent = await post(persisted, { query: '{ viewer { userId } }' });
+    assert.deepEqual(sent.body, { data: { viewer: { userId: 'sam' } } });
+  });
+
+  it('serves the example client sending hashes', async () => {
+    const client = createClient({
+      url: `${persisted.url}/graphql`,
+      token,
+      persistedOperations: true,
+    });
+    assert.deepEqual(await client.request(ViewerDocument), {
+      viewer: { userId: 'sam', orgId, role: 'VIEWER' },
+    });
+  });
+});
+
+describe('without it', () => {
+  it('refuses the protocol, and the example client falls back to the document text', async () => {
+    const refused = await post(plain, byHash(hexOf(ViewerDocument)));
+    assert.equal(refused.body.errors[0].message, 'PersistedQueryNotSupported');
+    const client = createClient({ url: `${plain.url}/graphql`, token, persistedOperations: true });
+    const { viewer } = await client.request(ViewerDocument);
+    assert.equal(viewer.role, 'VIEWER');
+  });
+});
+
+describe('the manifest', () => {
+  it('is refused at start-up when a hash does not match its document', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'heimdex-manifest-'));
+    try {
+      const file = path.join(dir, 'persisted-documents.json');
+      await writeFile(
+        file,
+        JSON.stringify({ [`sha256:${hexOf(ViewerDocument)}`]: '{ jobs { totalCount } }' }),
+      );
+      await assert.rejects(
+        startTestApi(db, { env: { PERSISTED_OPERATIONS_FILE: file } }),
+        (err: unknown) =>
+          err instanceof ConfigError && /PERSISTED_OPERATIONS_FILE/.test(err.message),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
