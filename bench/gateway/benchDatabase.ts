@@ -3,17 +3,11 @@
  * JOBS_PER_ORG jobs each (one event per job), on the server of DATABASE_URL
  * (local mode) or on an embedded PostgreSQL in a temporary folder.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../../server/config.js';
 import type { Logger } from '../../server/logger.js';
-import { startEmbeddedPostgres } from '../../server/db/embeddedPostgres.js';
-import { bootstrapLocalRoles, migrate } from '../../server/db/migrate.js';
-import { deriveLocalRoleUrls, withDatabase } from '../../server/db/roleUrls.js';
-import { freePort } from '../../test/support/freePort.js';
+import { benchDatabase } from '../benchDatabase.js';
 
 export const ORGS = 100;
 export const JOBS_PER_ORG = 1_000;
@@ -59,43 +53,9 @@ async function seed(
 }
 
 export async function createBenchDatabase(config: Config, logger: Logger): Promise<BenchDatabase> {
-  let serverUrl = config.database.adminUrl;
-  let stopServer = async (): Promise<void> => {};
-  if (!serverUrl) {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'heimdex-bench-pg-'));
-    const embedded = await startEmbeddedPostgres({
-      dataDir,
-      port: await freePort(),
-      logger,
-      ephemeral: true,
-    });
-    serverUrl = embedded.url;
-    stopServer = async () => {
-      await embedded.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
-  }
-  const name = `heimdex_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${admin.escapeIdentifier(name)}`);
-  const adminUrl = withDatabase(serverUrl, name);
-  await bootstrapLocalRoles(adminUrl, logger);
-  await migrate({
-    ownerUrl: deriveLocalRoleUrls(adminUrl).migration,
-    logger,
-    ownerManagesRoles: false,
-  });
+  const db = await benchDatabase(config.database.adminUrl, logger);
+  const adminUrl = db.urls.admin!;
   const orgs = Array.from({ length: ORGS }, () => randomUUID());
   const jobs = await seed(adminUrl, orgs);
-  return {
-    adminUrl,
-    orgs,
-    jobs,
-    async drop() {
-      await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
-      await admin.end();
-      await stopServer();
-    },
-  };
+  return { adminUrl, orgs, jobs, drop: db.drop };
 }

@@ -1,8 +1,10 @@
 /**
  * Runs a process entry point: one shutdown path for SIGINT/SIGTERM, a clear
- * message (not a stack) for configuration errors, exit 0 after a clean stop.
+ * message (not a stack) for configuration errors and a too-old Node.js, exit 0
+ * after a clean stop.
  */
 import { ConfigError } from '../config.js';
+import { assertSupportedNode } from '../nodeVersion.js';
 
 type Cleanup = () => Promise<void>;
 
@@ -36,6 +38,7 @@ export async function runMain(
     process.exit(0);
   });
   try {
+    assertSupportedNode();
     await main({ onShutdown: (fn) => cleanups.push(fn), shutdown });
   } catch (err) {
     await runCleanups();
