@@ -1,20 +1,19 @@
 /**
- * A fresh, migrated database for one benchmark run: on BENCH_DATABASE_URL's
- * server, or on an embedded PostgreSQL in a temporary folder. Dropped after.
+ * A fresh, migrated database for one benchmark run: on the given server, or
+ * on an embedded PostgreSQL in a temporary folder. Dropped after.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import type { Logger } from '../server/logger.js';
-import { startEmbeddedPostgres } from '../server/db/embeddedPostgres.js';
-import { bootstrapLocalRoles, migrate } from '../server/db/migrate.js';
 import { deriveLocalRoleUrls, withDatabase, type RoleUrls } from '../server/db/roleUrls.js';
-import { freePort } from '../test/support/freePort.js';
+import {
+  createDatabase,
+  dropDatabase,
+  migrateLocally,
+  scratchName,
+  scratchServer,
+} from '../test/support/scratchDatabase.js';
 
 export interface BenchDatabase {
-  urls: RoleUrls;
+  urls: RoleUrls & { admin: string };
   serverVersion: string;
   drop(): Promise<void>;
 }
@@ -23,36 +22,17 @@ export async function benchDatabase(
   serverUrl: string | undefined,
   logger: Logger,
 ): Promise<BenchDatabase> {
-  let url = serverUrl;
-  let stopServer = async (): Promise<void> => {};
-  if (!url) {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'heimdex-bench-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger });
-    url = server.url;
-    stopServer = async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
-  }
-  const name = `heimdex_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const { rows } = await admin.query<{ server_version: string }>('show server_version');
-  await admin.query(`create database ${admin.escapeIdentifier(name)}`);
-  const dbUrl = withDatabase(url, name);
-  await bootstrapLocalRoles(dbUrl, logger);
-  await migrate({
-    ownerUrl: deriveLocalRoleUrls(dbUrl).migration,
-    logger,
-    ownerManagesRoles: false,
-  });
+  const server = await scratchServer(serverUrl, logger);
+  const name = scratchName('bench');
+  await createDatabase(server.url, name);
+  const admin = withDatabase(server.url, name);
+  await migrateLocally(admin, logger);
   return {
-    urls: deriveLocalRoleUrls(dbUrl),
-    serverVersion: `${rows[0]!.server_version} (${serverUrl ? 'BENCH_DATABASE_URL' : 'embedded'})`,
+    urls: { ...deriveLocalRoleUrls(admin), admin },
+    serverVersion: server.description,
     async drop() {
-      await admin.query(`drop database if exists ${admin.escapeIdentifier(name)} with (force)`);
-      await admin.end();
-      await stopServer();
+      await dropDatabase(server.url, name);
+      await server.stop();
     },
   };
 }

@@ -5,18 +5,17 @@
  * (test/support/testDatabase.ts). Extra arguments are passed to `node --test`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { childEnv, loadTestSettings } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
-import { startEmbeddedPostgres } from '../server/db/embeddedPostgres.js';
-import { bootstrapLocalRoles, migrate } from '../server/db/migrate.js';
-import { deriveLocalRoleUrls, withDatabase } from '../server/db/roleUrls.js';
-import { freePort } from './support/freePort.js';
+import { withDatabase } from '../server/db/roleUrls.js';
 import { projectRoot } from '../server/paths.js';
+import {
+  createDatabase,
+  dropDatabase,
+  migrateLocally,
+  scratchName,
+  scratchServer,
+} from './support/scratchDatabase.js';
 
 const settings = loadTestSettings();
 const logger = createLogger({
@@ -26,37 +25,15 @@ const logger = createLogger({
   service: 'heimdex-test',
 });
 
-let serverUrl = settings.databaseUrl;
-let stopServer = async (): Promise<void> => {};
-if (!serverUrl) {
-  const embedded = await startEmbeddedPostgres({
-    dataDir: await mkdtemp(path.join(tmpdir(), 'heimdex-test-pg-')),
-    port: await freePort(),
-    logger,
-    ephemeral: true,
-  });
-  serverUrl = embedded.url;
-  stopServer = embedded.stop;
-}
-
-const template = `heimdex_tpl_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-const { rows } = await admin.query<{ server_version: string }>('show server_version');
-process.stdout.write(
-  `# PostgreSQL ${rows[0]?.server_version} (${settings.databaseUrl ? 'TEST_DATABASE_URL' : 'embedded'}); template ${template}\n`,
-);
-await admin.query(`create database ${admin.escapeIdentifier(template)}`);
+const server = await scratchServer(settings.databaseUrl, logger);
+const serverUrl = server.url;
+const template = scratchName('tpl');
+process.stdout.write(`# PostgreSQL ${server.description}; template ${template}\n`);
+await createDatabase(serverUrl, template);
 
 let exitCode = 1;
 try {
-  const templateUrl = withDatabase(serverUrl, template);
-  await bootstrapLocalRoles(templateUrl, logger);
-  await migrate({
-    ownerUrl: deriveLocalRoleUrls(templateUrl).migration,
-    logger,
-    ownerManagesRoles: false,
-  });
+  await migrateLocally(withDatabase(serverUrl, template), logger);
   const args = process.argv.slice(2);
   const patterns = args.some((a) => !a.startsWith('-')) ? [] : ['dist/test/**/*.test.js'];
   exitCode = await new Promise<number>((resolve) => {
@@ -72,8 +49,7 @@ try {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 } finally {
-  await admin.query(`drop database if exists ${admin.escapeIdentifier(template)} with (force)`);
-  await admin.end();
-  await stopServer();
+  await dropDatabase(serverUrl, template);
+  await server.stop();
 }
 process.exit(exitCode);

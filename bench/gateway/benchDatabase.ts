@@ -54,7 +54,7 @@ async function seed(
 
 export async function createBenchDatabase(config: Config, logger: Logger): Promise<BenchDatabase> {
   const db = await benchDatabase(config.database.adminUrl, logger);
-  const adminUrl = db.urls.admin!;
+  const adminUrl = db.urls.admin;
   const orgs = Array.from({ length: ORGS }, () => randomUUID());
   const jobs = await seed(adminUrl, orgs);
   return { adminUrl, orgs, jobs, drop: db.drop };

@@ -8,7 +8,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { childEnv, loadTestSettings } from '../../server/config.js';
 import { deriveLocalRoleUrls, withDatabase } from '../../server/db/roleUrls.js';
 import { ENTRY_POINTS, projectPath, readProjectFile } from './projectFiles.js';
 import { productionInstallArgs } from './dockerfileModel.js';
+import { createDatabase, dropDatabase, scratchName } from '../support/scratchDatabase.js';
 
 interface Run {
   code: number | null;
@@ -46,7 +46,7 @@ const SHIPPED = [
   'dist/worker',
 ];
 const { databaseUrl } = loadTestSettings();
-const dbName = `heimdex_t_prod_${randomBytes(5).toString('hex')}`;
+const dbName = scratchName('prod');
 let appDir: string;
 let urls: ReturnType<typeof deriveLocalRoleUrls>;
 
@@ -95,19 +95,19 @@ describe('production install (npm ci --omit=dev) of the built output', () => {
     );
     assert.equal(install.code, 0, `npm ci failed:\n${install.stderr}`);
 
-    await withAdmin('postgres', (c) => c.query(`create database ${c.escapeIdentifier(dbName)}`));
+    await createDatabase(databaseUrl!, dbName);
     // What a platform does for the owner: the right to build in one database.
     await withAdmin(dbName, (c) =>
-      c.query(`grant connect, create on database ${c.escapeIdentifier(dbName)} to heimdex_owner`),
+      c.query(`do $$ begin
+        execute format('grant connect, create on database %I to heimdex_owner', current_database());
+      end $$`),
     );
     urls = deriveLocalRoleUrls(withDatabase(databaseUrl!, dbName));
   });
 
   after(async () => {
     if (databaseUrl) {
-      await withAdmin('postgres', (c) =>
-        c.query(`drop database if exists ${c.escapeIdentifier(dbName)} with (force)`),
-      );
+      await dropDatabase(databaseUrl, dbName);
     }
     if (appDir) await rm(appDir, { recursive: true, force: true });
   });

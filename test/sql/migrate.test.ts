@@ -4,7 +4,6 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,10 +18,11 @@ import {
 } from '../../server/db/migrate.js';
 import { deriveLocalRoleUrls, withDatabase } from '../../server/db/roleUrls.js';
 import { sqlDir } from '../../server/paths.js';
+import { createDatabase, dropDatabase, scratchName } from '../support/scratchDatabase.js';
 
 const logger = createLogger({ env: 'local', version: 'test', logLevel: 'silent', service: 'test' });
 const serverUrl = loadTestSettings().databaseUrl!;
-const name = `heimdex_m_${randomBytes(6).toString('hex')}`;
+const name = scratchName('m');
 const dbUrl = withDatabase(serverUrl, name);
 const ownerUrl = deriveLocalRoleUrls(dbUrl).migration;
 let admin: pg.Client;
@@ -33,20 +33,14 @@ async function appliedIds(): Promise<string[]> {
 }
 
 before(async () => {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  await c.query(`create database ${c.escapeIdentifier(name)}`);
-  await c.end();
+  await createDatabase(serverUrl, name);
   await bootstrapLocalRoles(dbUrl, logger);
   admin = new pg.Client({ connectionString: dbUrl });
   await admin.connect();
 });
 after(async () => {
   await admin.end();
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  await c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`);
-  await c.end();
+  await dropDatabase(serverUrl, name);
 });
 
 it('two migrators started at once apply every file exactly once', async () => {
