@@ -4,8 +4,8 @@
  * type-graphql resolvers through `query`).
  *
  * The connection is taken from the authenticator pool on first use; `begin`
- * and the settings go in one round trip (transactionStart.ts); `finish`
- * commits or rolls back and always releases. A connection that failed below
+ * and the settings travel with the first statement, in its round trip
+ * (transactionStart.ts); `finish` commits or rolls back and always releases. A connection that failed below
  * SQL (lost, reset) is destroyed instead of going back to the pool. After a
  * statement fails, the transaction is aborted: later statements of the same
  * request are refused with the same code instead of reaching Postgres.
@@ -16,7 +16,11 @@ import { classifyError } from '../../schema/errors/classifyError.js';
 import { DatabaseUnavailableError, HeimdexError } from '../../schema/errors/HeimdexError.js';
 import { statementName } from './preparedStatements.js';
 import { closesConnection } from './closesConnection.js';
-import { transactionStartSql, type TransactionSettings } from './transactionStart.js';
+import {
+  failedBeforeStatement,
+  queryWithTransactionStart,
+  type TransactionSettings,
+} from './transactionStart.js';
 
 /** A statement; `rowMode: 'array'` returns rows as arrays (PostGraphile asks for it). */
 export type Statement = pg.QueryConfig & { rowMode?: 'array' };
@@ -31,6 +35,8 @@ export class RequestTransaction {
   #readOnly = true;
   #started: Promise<pg.PoolClient> | undefined;
   #client: pg.PoolClient | undefined;
+  /** `begin` went out (with the first statement): the connection is in a transaction. */
+  #begun = false;
   #broken = false;
   #failure: unknown;
   #finished = false;
@@ -59,10 +65,19 @@ export class RequestTransaction {
     if (this.#finished) throw new Error('the request transaction is already over');
     const client = await this.#begin();
     this.#refuseAfterFailure();
+    const config = { ...statement, name: statementName(client, statement.name) };
+    // Statements are queued on the connection in call order, so the first
+    // call is the first statement the server runs: it carries the begin.
+    const first = !this.#begun;
+    this.#begun = true;
     try {
-      const config = { ...statement, name: statementName(client, statement.name) };
+      if (first) {
+        return await queryWithTransactionStart<R>(client, config, this.#readOnly, this.settings);
+      }
       return await client.query<R>(config as pg.QueryConfig);
     } catch (err) {
+      // Unsure which prepared statements that connection now holds: do not reuse it.
+      if (failedBeforeStatement(err)) this.#broken = true;
       throw this.#fail(err);
     }
   }
@@ -95,7 +110,9 @@ export class RequestTransaction {
     if (!client) return;
     let error: unknown;
     try {
-      if (!this.#broken) await client.query(commit && !this.#failure ? 'commit' : 'rollback');
+      if (this.#begun && !this.#broken) {
+        await client.query(commit && !this.#failure ? 'commit' : 'rollback');
+      }
     } catch (err) {
       this.#broken = true;
       error = asDatabaseError(err);
@@ -116,11 +133,6 @@ export class RequestTransaction {
       }
       this.#client = client;
       client.on('error', this.#onClientError);
-      try {
-        await client.query(transactionStartSql(client, this.#readOnly, this.settings));
-      } catch (err) {
-        throw this.#fail(err);
-      }
       return client;
     })();
     return this.#started;

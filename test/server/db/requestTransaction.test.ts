@@ -171,6 +171,98 @@ describe('transactions', () => {
   });
 });
 
+/** Counts the writes that reach the pool's one socket (corked messages leave as one). */
+async function countSocketWrites(): Promise<{ count(): number; restore(): void }> {
+  const client = await pool.connect();
+  const stream = (client as unknown as { connection: { stream: Record<string, unknown> } })
+    .connection.stream;
+  client.release();
+  let writes = 0;
+  const originals = { _write: stream['_write'], _writev: stream['_writev'] };
+  for (const key of ['_write', '_writev'] as const) {
+    const original = originals[key] as (...args: unknown[]) => unknown;
+    stream[key] = function (this: unknown, ...args: unknown[]) {
+      writes += 1;
+      return original.apply(this, args);
+    };
+  }
+  return {
+    count: () => writes,
+    restore: () => Object.assign(stream, originals),
+  };
+}
+
+describe('begin and settings with the first statement', () => {
+  it('sends them with the first statement in one write, so a request is two round trips', async () => {
+    const writes = await countSocketWrites();
+    try {
+      const tx = transaction();
+      const { rows } = await tx.query({ text: SESSION });
+      assert.equal(writes.count(), 1, 'begin, settings and statement in one write');
+      await tx.query({ text: 'select 1' });
+      await tx.finish(true);
+      assert.equal(writes.count(), 3, 'then each statement and the commit');
+      assert.equal(rows[0]!['user'], 'heimdex_member');
+      assert.equal(rows[0]!['read_only'], 'on');
+    } finally {
+      writes.restore();
+    }
+  });
+
+  it('never runs the statement when the settings fail, and discards the connection', async () => {
+    const pid = (await idleSession())['pid'];
+    // PostgreSQL refuses a NUL byte in text: the settings fail, not the statement.
+    const tx = transaction({ sub: 'evil\u0000', orgId: ORG, role: 'member' });
+    tx.setReadOnly(false);
+    const marker = `never-${randomUUID()}`;
+    const error = await tx
+      .query({
+        text: `insert into app_public.jobs (type, idempotency_key) values ('mock_process', $1)`,
+        values: [marker],
+      })
+      .catch((e: unknown) => e);
+    await tx.finish(true);
+    assert.equal((error as { code?: string }).code, '22021', String(error));
+    assert.deepEqual(
+      await adminQuery(db, 'select 1 from app_public.jobs where idempotency_key = $1', [marker]),
+      [],
+    );
+    assert.equal(pool.totalCount, 0, 'the connection left the pool');
+    assert.notEqual((await idleSession())['pid'], pid);
+  });
+
+  it('keeps prepared statements usable after a first statement fails to plan or to run', async () => {
+    const pid = (await idleSession())['pid'];
+    const divide = { name: 'test_divide', text: 'select 1 / $1::int as x' };
+    const failing = transaction();
+    await assert.rejects(failing.query({ ...divide, values: [0] }), { code: '22012' });
+    await failing.finish(false);
+    const broken = transaction();
+    await assert.rejects(broken.query({ name: 'test_typo', text: 'selec 1' }), { code: '42601' });
+    await broken.finish(false);
+    const again = transaction();
+    const { rows } = await again.query({ ...divide, values: [1] });
+    const other = await again.query({ name: 'test_other', text: 'select 2 as y' });
+    await again.finish(true);
+    assert.deepEqual([rows[0], other.rows[0]], [{ x: 1 }, { y: 2 }]);
+    assert.equal((await idleSession())['pid'], pid, 'the same connection throughout');
+  });
+
+  it('runs first statements issued together in order, all with the settings', async () => {
+    const tx = transaction({ sub: 'ada', orgId: ORG, role: 'admin' });
+    const results = await Promise.all([
+      tx.query({ text: SESSION }),
+      tx.query({ text: SESSION }),
+      tx.query({ name: 'test_session', text: SESSION }),
+    ]);
+    await tx.finish(true);
+    for (const { rows } of results) {
+      assert.equal(rows[0]!['user'], 'heimdex_admin');
+      assert.equal(rows[0]!['sub'], 'ada');
+    }
+  });
+});
+
 describe('connections', () => {
   it('discards a connection that broke, and the next request gets a fresh one', async () => {
     const tx = transaction();
