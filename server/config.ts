@@ -4,7 +4,17 @@
  * and says what to set.
  */
 import { readFileSync } from 'node:fs';
-import { cleanEnv, str, num, port, url, makeValidator, EnvError, EnvMissingError } from 'envalid';
+import {
+  cleanEnv,
+  str,
+  num,
+  bool,
+  port,
+  url,
+  makeValidator,
+  EnvError,
+  EnvMissingError,
+} from 'envalid';
 
 export const HEIMDEX_ENVS = ['local', 'dev', 'staging', 'prod'] as const;
 export type HeimdexEnv = (typeof HEIMDEX_ENVS)[number];
@@ -81,6 +91,10 @@ const SPECS = {
     default: undefined,
     desc: 'a codegen manifest (hash -> document): clients may send a known hash instead of the document',
   }),
+  PERSISTED_OPERATIONS_ONLY: bool({
+    default: false,
+    desc: 'accept only the documents of PERSISTED_OPERATIONS_FILE (an allow-list)',
+  }),
 
   WORKER_CONCURRENCY: num({ default: 4 }),
   WORKER_POLL_INTERVAL_MS: num({ default: 2_000 }),
@@ -144,6 +158,8 @@ export interface Config {
     maxBodyBytes: number;
     /** Manifest of persisted operations (server/http/persistedOperations.ts); unset: none. */
     persistedOperationsFile: string | undefined;
+    /** Refuse every document that is not in the manifest. */
+    persistedOperationsOnly: boolean;
   };
   logLevel: LogLevel;
   database: DatabaseConfig;
@@ -248,6 +264,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.JOB_STAGE_DURATION_MS < 0) problems.push('JOB_STAGE_DURATION_MS: must not be negative');
   if (e.DB_POOL_MAX < 1) problems.push('DB_POOL_MAX: must be at least 1');
+  if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
+    problems.push('PERSISTED_OPERATIONS_ONLY: needs PERSISTED_OPERATIONS_FILE, the list it allows');
+  }
 
   if (problems.length > 0 || !auth) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -261,6 +280,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       port: e.PORT,
       maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
       persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
+      persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
     },
     logLevel: e.LOG_LEVEL,
     database: {

@@ -31,11 +31,11 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
   const verifier = createTokenVerifier(config.auth, logger);
   try {
     const gateway = await buildGatewaySchema(pool);
-    const { persistedOperationsFile } = config.http;
+    const { persistedOperationsFile, persistedOperationsOnly } = config.http;
     const persisted = persistedOperationsFile
       ? await loadPersistedOperations(persistedOperationsFile)
       : undefined;
-    const apollo = await createApolloServer(gateway, config.env, logger, persisted);
+    const apollo = await createApolloServer(gateway, config.env, logger, persisted?.store);
     const api = createApiServer({
       apollo,
       verifier,
@@ -44,6 +44,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       readiness: await createReadinessCheck(pool),
       statementTimeoutMs: config.database.statementTimeoutMs,
       maxBodyBytes: config.http.maxBodyBytes,
+      allowList: persistedOperationsOnly ? persisted : undefined,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
     });
     let stopped: Promise<void> | undefined;

@@ -12,6 +12,7 @@ import { bearerToken } from '../auth/bearerToken.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
 import type { GatewayContext } from '../../schema/context.js';
 import { sendAuthFailure } from './authFailure.js';
+import type { PersistedOperations } from './persistedOperations.js';
 import { BodyTooLargeError, readBody } from './readBody.js';
 import { sendGraphqlError } from './sendJson.js';
 import type { RequestLog } from './requestLog.js';
@@ -23,6 +24,8 @@ export interface GraphqlHandlerDeps {
   pool: pg.Pool;
   statementTimeoutMs: number;
   maxBodyBytes: number;
+  /** With PERSISTED_OPERATIONS_ONLY: the only documents accepted. */
+  allowList?: Pick<PersistedOperations, 'allows'> | undefined;
 }
 
 function headerMap(req: IncomingMessage): HeaderMap {
@@ -69,6 +72,17 @@ export async function handleGraphql(
       return;
     }
     throw err;
+  }
+
+  if (deps.allowList && !deps.allowList.allows(body)) {
+    sendGraphqlError(
+      req,
+      res,
+      400,
+      'BAD_USER_INPUT',
+      'This server accepts only its persisted operations: send one of them, as its exact text or by its hash.',
+    );
+    return;
   }
 
   try {

@@ -2,12 +2,13 @@
  * Persisted operations: with PERSISTED_OPERATIONS_FILE naming the codegen
  * manifest, a client may send a known hash instead of the document (Apollo's
  * persisted-query protocol); the store is read-only and checked at start-up.
- * Without it, the protocol is refused and documents are sent as text.
+ * Without it, the protocol is refused and documents are sent as text. With
+ * PERSISTED_OPERATIONS_ONLY as well, the manifest is an allow-list.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../server/config.js';
@@ -15,6 +16,7 @@ import { projectRoot } from '../../../server/paths.js';
 import { createClient } from '../../../examples/client.js';
 import { JobsDocument, ViewerDocument } from '../../../examples/generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from '../../support/testDatabase.js';
+import { adminQuery } from '../../support/adminSql.js';
 import { startTestApi, type TestApi } from '../../support/testApi.js';
 import { tokenFor } from '../../support/tokens.js';
 
@@ -25,29 +27,34 @@ const hexOf = (document: unknown): string =>
 let db: TestDatabase;
 let persisted: TestApi;
 let plain: TestApi;
+let allowListed: TestApi;
 let token: string;
+let memberToken: string;
 const orgId = randomUUID();
 
 before(async () => {
   db = await createTestDatabase();
   persisted = await startTestApi(db, { env: { PERSISTED_OPERATIONS_FILE: MANIFEST } });
   plain = await startTestApi(db);
+  allowListed = await startTestApi(db, {
+    env: { PERSISTED_OPERATIONS_FILE: MANIFEST, PERSISTED_OPERATIONS_ONLY: 'true' },
+  });
   if (persisted.config.auth.provider !== 'dev') throw new Error('dev auth expected');
   token = await tokenFor(persisted.config.auth.secret, orgId, 'viewer', 'sam');
+  memberToken = await tokenFor(persisted.config.auth.secret, orgId, 'member', 'mo');
 });
 after(async () => {
   await persisted?.stop();
   await plain?.stop();
+  await allowListed?.stop();
   await db.drop();
 });
 
-async function post(api: TestApi, body: unknown) {
-  const response = await api
-    .http()
-    .post('/graphql')
-    .set('authorization', `Bearer ${token}`)
-    .set('content-type', 'application/json')
-    .send(JSON.stringify(body));
+/** `bearer` empty: no authorization header. */
+async function post(api: TestApi, body: unknown, bearer = token) {
+  const request = api.http().post('/graphql').set('content-type', 'application/json');
+  if (bearer) request.set('authorization', `Bearer ${bearer}`);
+  const response = await request.send(JSON.stringify(body));
   return { status: response.status, body: response.body as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -87,7 +94,7 @@ describe('with PERSISTED_OPERATIONS_FILE', () => {
     assert.equal(sent.body.data, undefined);
   });
 
-  it('still accepts documents as text (it is no allow-list)', async () => {
+  it('still accepts other documents as text (without PERSISTED_OPERATIONS_ONLY)', async () => {
     const sent = await post(persisted, { query: '{ viewer { userId } }' });
     assert.deepEqual(sent.body, { data: { viewer: { userId: 'sam' } } });
   });
@@ -111,6 +118,70 @@ describe('without it', () => {
     const client = createClient({ url: `${plain.url}/graphql`, token, persistedOperations: true });
     const { viewer } = await client.request(ViewerDocument);
     assert.equal(viewer.role, 'VIEWER');
+  });
+});
+
+describe('with PERSISTED_OPERATIONS_ONLY as well', () => {
+  const REFUSED = {
+    status: 400,
+    body: {
+      errors: [
+        {
+          message:
+            'This server accepts only its persisted operations: send one of them, as its exact text or by its hash.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ],
+    },
+  };
+  const manifestText = async (document: unknown): Promise<string> => {
+    const manifest = JSON.parse(await readFile(MANIFEST, 'utf8')) as Record<string, string>;
+    return manifest[`sha256:${hexOf(document)}`]!;
+  };
+
+  it('runs the documents of the manifest, by hash or as their exact text', async () => {
+    const byHashed = await post(allowListed, byHash(hexOf(ViewerDocument)));
+    assert.deepEqual(byHashed.body, { data: { viewer: { userId: 'sam', orgId, role: 'VIEWER' } } });
+    const asText = await post(allowListed, {
+      query: await manifestText(JobsDocument),
+      variables: { first: 1 },
+    });
+    assert.equal(asText.status, 200);
+    assert.equal(asText.body.data.jobs.totalCount, 0);
+  });
+
+  it('refuses any other document before running it, even next to a known hash', async () => {
+    const create = { query: 'mutation { createJob(input: { type: MOCK_PROCESS }) { created } }' };
+    assert.deepEqual({ ...(await post(allowListed, create, memberToken)), status: 400 }, REFUSED);
+    assert.deepEqual(
+      await adminQuery(db, 'select 1 from app_public.jobs where org_id = $1', [orgId]),
+      [],
+      'nothing ran',
+    );
+    for (const body of [
+      { query: '{ viewer { role } }' },
+      { query: '{ viewer { role } }', ...byHash(hexOf(ViewerDocument)) },
+      { query: `${await manifestText(ViewerDocument)} ` },
+      byHash(createHash('sha256').update('{ viewer { role } }').digest('hex')),
+      { variables: {} },
+      'query { viewer { role } }',
+    ]) {
+      assert.deepEqual(await post(allowListed, body), REFUSED, JSON.stringify(body));
+    }
+  });
+
+  it('still asks for a token first', async () => {
+    const { status, body } = await post(allowListed, { query: '{ viewer { role } }' }, '');
+    assert.equal(status, 401);
+    assert.equal(body.errors[0].extensions.code, 'UNAUTHENTICATED');
+  });
+
+  it('is refused at start-up without a manifest to allow', async () => {
+    await assert.rejects(
+      startTestApi(db, { env: { PERSISTED_OPERATIONS_ONLY: 'true' } }),
+      (err: unknown) =>
+        err instanceof ConfigError && /PERSISTED_OPERATIONS_ONLY: needs/.test(err.message),
+    );
   });
 });
 
