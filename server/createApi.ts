@@ -28,6 +28,7 @@ export interface Api {
 
 export async function createApi(config: Config, apiUrl: string, logger: Logger): Promise<Api> {
   const pool = createApiPool(config.database, apiUrl, logger);
+  const readinessPool = createApiPool(config.database, apiUrl, logger, 'readiness');
   const verifier = createTokenVerifier(config.auth, logger);
   try {
     const gateway = await buildGatewaySchema(pool);
@@ -41,7 +42,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       verifier,
       pool,
       logger,
-      readiness: await createReadinessCheck(pool),
+      readiness: await createReadinessCheck(readinessPool),
       statementTimeoutMs: config.database.statementTimeoutMs,
       maxBodyBytes: config.http.maxBodyBytes,
       allowList: persistedOperationsOnly ? persisted : undefined,
@@ -60,14 +61,14 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
         stopped ??= (async () => {
           await api.stop();
           verifier.close();
-          await pool.end();
+          await Promise.all([pool.end(), readinessPool.end()]);
         })();
         return stopped;
       },
     };
   } catch (err) {
     verifier.close();
-    await pool.end();
+    await Promise.all([pool.end(), readinessPool.end()]);
     throw err;
   }
 }

@@ -1,16 +1,25 @@
-/** The API's pool of connections as heimdex_authenticator. */
+/**
+ * The API's pools of connections as heimdex_authenticator: one for requests,
+ * and one connection of its own for the readiness probe, so that a busy
+ * request pool does not make a healthy instance look unreachable.
+ */
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 
-export function createApiPool(db: DatabaseConfig, url: string, logger: Logger): pg.Pool {
+export function createApiPool(
+  db: DatabaseConfig,
+  url: string,
+  logger: Logger,
+  use: 'requests' | 'readiness' = 'requests',
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: db.poolMax,
+    max: use === 'requests' ? db.poolMax : 1,
     // Never wait forever for a connection: a full pool answers 503.
     connectionTimeoutMillis: db.connectionTimeoutMs,
     idleTimeoutMillis: db.idleTimeoutMs,
-    application_name: 'heimdex-api',
+    application_name: use === 'requests' ? 'heimdex-api' : 'heimdex-api readyz',
   });
   // A connection that fails while idle in the pool: the pool drops it; note it.
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed'));

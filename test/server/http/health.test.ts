@@ -32,6 +32,23 @@ it('is ready when the database answers and is migrated', async () => {
   assert.deepEqual([ready.status, ready.body], [200, { status: 'ready' }]);
 });
 
+it('stays ready while every request connection is taken; requests get 503, not a hang', async () => {
+  const held = await Promise.all(
+    Array.from({ length: api.config.database.poolMax }, () => api.api.pool.connect()),
+  );
+  try {
+    const ready = await api.http().get('/readyz');
+    assert.deepEqual([ready.status, ready.body], [200, { status: 'ready' }]);
+    if (api.config.auth.provider !== 'dev') throw new Error('dev auth expected');
+    const token = await tokenFor(api.config.auth.secret, randomUUID());
+    const busy = await graphql(api.http(), token, '{ jobs { totalCount } }');
+    assert.equal(busy.status, 503);
+    assert.deepEqual(codes(busy.body), ['SERVICE_UNAVAILABLE']);
+  } finally {
+    for (const client of held) client.release();
+  }
+});
+
 it('is not ready while a migration is pending', async () => {
   const [applied] = await adminQuery(
     db,
