@@ -52,6 +52,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY sql ./sql
 ENV NODE_ENV=production \
+    GRAPHILE_ENV=production \
     HEIMDEX_ENV=prod \
     HOST=0.0.0.0 \
     PORT=8080 \
