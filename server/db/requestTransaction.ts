@@ -5,8 +5,8 @@
  *
  * The connection is taken from the authenticator pool on first use; `begin`
  * and the settings travel with the first statement, in its round trip
- * (transactionStart.ts); `finish` commits or rolls back and always releases. A connection that failed below
- * SQL (lost, reset) is destroyed instead of going back to the pool. After a
+ * (transactionStart.ts); `finish` commits or rolls back and always
+ * releases. A connection that failed below SQL (lost, reset) is destroyed instead of going back to the pool. After a
  * statement fails, the transaction is aborted: later statements of the same
  * request are refused with the same code instead of reaching Postgres.
  */
@@ -63,7 +63,7 @@ export class RequestTransaction {
     statement: Statement,
   ): Promise<pg.QueryResult<R>> {
     if (this.#finished) throw new Error('the request transaction is already over');
-    const client = await this.#begin();
+    const client = await this.#connection();
     this.#refuseAfterFailure();
     const config = { ...statement, name: statementName(client, statement.name) };
     // Statements are queued on the connection in call order, so the first
@@ -123,7 +123,7 @@ export class RequestTransaction {
     if (error && commit && !this.#failure) throw error;
   }
 
-  #begin(): Promise<pg.PoolClient> {
+  #connection(): Promise<pg.PoolClient> {
     this.#started ??= (async () => {
       let client: pg.PoolClient;
       try {

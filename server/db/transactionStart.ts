@@ -27,27 +27,16 @@ export interface TransactionSettings {
   statementTimeoutMs: number;
 }
 
-/** Transaction-local settings, in the order of their parameters. */
-const SETTING_NAMES = [
-  'role',
-  'jwt.claims.org_id',
-  'jwt.claims.sub',
-  'jwt.claims.role',
+/** Transaction-local settings: each name with where its value (a parameter) comes from. */
+const SETTINGS: ReadonlyArray<readonly [string, (s: TransactionSettings) => string]> = [
+  ['role', ({ claims }) => DATABASE_ROLE[claims.role]],
+  ['jwt.claims.org_id', ({ claims }) => claims.orgId],
+  ['jwt.claims.sub', ({ claims }) => claims.sub],
+  ['jwt.claims.role', ({ claims }) => claims.role],
   // pg_stat_activity shows it: a DBA can find the request's log lines.
-  'application_name',
-  'statement_timeout',
-] as const;
-
-function settingValues({ claims, requestId, statementTimeoutMs }: TransactionSettings): string[] {
-  return [
-    DATABASE_ROLE[claims.role],
-    claims.orgId,
-    claims.sub,
-    claims.role,
-    `heimdex-api ${requestId}`,
-    String(Math.trunc(statementTimeoutMs)),
-  ];
-}
+  ['application_name', ({ requestId }) => `heimdex-api ${requestId}`],
+  ['statement_timeout', ({ statementTimeoutMs }) => String(Math.trunc(statementTimeoutMs))],
+];
 
 /** The prefix statements, prepared once per connection under these names. */
 const PREFIX = {
@@ -55,7 +44,8 @@ const PREFIX = {
   beginReadWrite: { name: 'heimdex_begin', text: 'begin' },
   settings: {
     name: 'heimdex_transaction_settings',
-    text: `select ${SETTING_NAMES.map((name, i) => `pg_catalog.set_config('${name}', $${i + 1}, true)`).join(', ')}`,
+    // The names are this file's constants; every value is a parameter.
+    text: `select ${SETTINGS.map(([name], i) => `pg_catalog.set_config('${name}', $${i + 1}, true)`).join(', ')}`,
   },
 } as const;
 
@@ -180,7 +170,7 @@ export function queryWithTransactionStart<R extends pg.QueryResultRow>(
       },
       [
         { ...begin, values: [] },
-        { ...PREFIX.settings, values: settingValues(settings) },
+        { ...PREFIX.settings, values: SETTINGS.map(([, value]) => value(settings)) },
       ],
     );
     // A Submittable: pg returns it as is, and answers through its callback.
