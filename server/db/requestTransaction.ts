@@ -6,9 +6,10 @@
  * The connection is taken from the authenticator pool on first use; `begin`
  * and the settings travel with the first statement, in its round trip
  * (transactionStart.ts); `finish` commits or rolls back and always
- * releases. A connection that failed below SQL (lost, reset) is destroyed instead of going back to the pool. After a
- * statement fails, the transaction is aborted: later statements of the same
- * request are refused with the same code instead of reaching Postgres.
+ * releases. A connection that failed below SQL (lost, reset) is destroyed
+ * instead of going back to the pool. After a statement fails, the
+ * transaction is aborted: later statements of the same request are refused
+ * with the same code instead of reaching Postgres.
  */
 import pg from 'pg';
 import type { PgClient, PgClientQuery, PgClientResult, WithPgClient } from '@dataplan/pg';
