@@ -54,6 +54,20 @@ resource "google_cloud_run_v2_service" "api" {
       }
     }
 
+    dynamic "volumes" {
+      for_each = local.persisted_operations_mounts
+      content {
+        name = volumes.value
+        secret {
+          secret = google_secret_manager_secret.persisted_operations.secret_id
+          items {
+            version = "latest"
+            path    = local.persisted_operations_file
+          }
+        }
+      }
+    }
+
     containers {
       image = var.image
       args  = [local.commands.api]
@@ -79,6 +93,14 @@ resource "google_cloud_run_v2_service" "api" {
         }
       }
 
+      dynamic "env" {
+        for_each = local.persisted_operations_env
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+
       env {
         name = "API_DATABASE_URL"
         value_source {
@@ -97,6 +119,14 @@ resource "google_cloud_run_v2_service" "api" {
       volume_mounts {
         name       = "database-ca"
         mount_path = local.database_ca_dir
+      }
+
+      dynamic "volume_mounts" {
+        for_each = local.persisted_operations_mounts
+        content {
+          name       = volume_mounts.value
+          mount_path = local.persisted_operations_dir
+        }
       }
 
       # Liveness never touches the database; readiness does (and checks that
@@ -140,6 +170,7 @@ resource "google_cloud_run_v2_service" "api" {
   depends_on = [
     google_secret_manager_secret_iam_member.database_url,
     google_secret_manager_secret_iam_member.database_ca,
+    google_secret_manager_secret_iam_member.persisted_operations,
   ]
 }
 

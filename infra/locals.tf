@@ -25,6 +25,20 @@ locals {
   database_ca_dir  = "/etc/heimdex/db-ca"
   database_ca_file = "server-ca.pem"
 
+  # The persisted-operations manifest, mounted as a file when it is in use,
+  # and the API settings that name it (server/http/persistedOperations.ts).
+  persisted_operations_dir  = "/etc/heimdex/persisted-operations"
+  persisted_operations_file = "persisted-documents.json"
+
+  # Mounted and named only when in use (converted, so both branches of each
+  # conditional have one type).
+  persisted_operations_mounts = var.persisted_operations == "off" ? toset([]) : toset(["persisted-operations"])
+
+  persisted_operations_env = var.persisted_operations == "off" ? tomap({}) : tomap({
+    PERSISTED_OPERATIONS_FILE = "${local.persisted_operations_dir}/${local.persisted_operations_file}"
+    PERSISTED_OPERATIONS_ONLY = tostring(var.persisted_operations == "only")
+  })
+
   # Plain settings every process needs; nothing secret goes here. Tokens are
   # always verified against the identity provider's key set: the application
   # refuses dev authentication outside HEIMDEX_ENV=local (variables.tf).

@@ -41,3 +41,16 @@ resource "google_secret_manager_secret_version" "database_ca" {
   secret      = google_secret_manager_secret.database_ca.id
   secret_data = google_sql_database_instance.main.server_ca_cert[0].cert
 }
+
+# The codegen manifest of persisted operations (examples/generated/
+# persisted-documents.json, or a frontend team's own). Terraform makes the
+# secret only: each frontend release adds its manifest as a new version, and
+# the API reads the latest when an instance starts (var.persisted_operations).
+resource "google_secret_manager_secret" "persisted_operations" {
+  secret_id = "${local.prefix}-persisted-operations"
+  labels    = local.labels
+  replication {
+    auto {}
+  }
+  depends_on = [google_project_service.required]
+}

@@ -38,6 +38,13 @@ resource "google_secret_manager_secret_iam_member" "database_ca" {
   member    = each.value.member
 }
 
+# Only the API reads the manifest.
+resource "google_secret_manager_secret_iam_member" "persisted_operations" {
+  secret_id = google_secret_manager_secret.persisted_operations.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime["api"].member
+}
+
 resource "google_project_iam_member" "sql_client" {
   for_each = google_service_account.runtime
   project  = var.project_id

@@ -142,3 +142,13 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "persisted_operations" {
+  description = "off: clients send documents as text. accept: the API also answers the hashes in the persisted-operations manifest (the secret <prefix>-persisted-operations, latest version). only: it runs nothing but the manifest's operations (PERSISTED_OPERATIONS_ONLY). Add the manifest as a version of that secret before turning it on (infra/README.md)."
+  type        = string
+  default     = "off"
+  validation {
+    condition     = contains(["off", "accept", "only"], var.persisted_operations)
+    error_message = "persisted_operations must be off, accept or only."
+  }
+}

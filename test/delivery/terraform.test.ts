@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../server/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../server/config.js';
 import { ENTRY_POINTS, assertEntryPointExists, readProjectFile } from './projectFiles.js';
 import {
   type Body,
@@ -193,7 +193,11 @@ describe('infra/ (Terraform)', () => {
 
   it('grants secret access per secret, never project-wide', () => {
     const accessors = resourcesOfType('google_secret_manager_secret_iam_member');
-    assert.deepEqual(accessors.map((a) => a.name).sort(), ['database_ca', 'database_url']);
+    assert.deepEqual(accessors.map((a) => a.name).sort(), [
+      'database_ca',
+      'database_url',
+      'persisted_operations',
+    ]);
     for (const a of accessors) assert.equal(a.body.role, 'roles/secretmanager.secretAccessor');
     const projectRoles = resourcesOfType('google_project_iam_member').map((r) => r.body);
     for (const binding of projectRoles) {
@@ -255,8 +259,12 @@ describe('infra/ (Terraform)', () => {
     for (const [name, c] of Object.entries(containerOf)) {
       const forEach = dynamicEnv(c, 'value').map((d) => String(d.for_each));
       assert.ok(
-        forEach.every((f) => f.includes('local.common_env')),
+        forEach.some((f) => f.includes('local.common_env')),
         `${name} gets common_env`,
+      );
+      assert.ok(
+        forEach.every((f) => /local\.(common_env|persisted_operations_env)\b/.test(f)),
+        `${name} gets no other plain settings`,
       );
     }
   });
@@ -278,6 +286,45 @@ describe('infra/ (Terraform)', () => {
       assert.equal(variables.get(name)?.default, undefined, `${name} is required`);
     }
     assert.match(rules('image'), /@sha256:/);
+  });
+
+  it('mounts the persisted-operations manifest into the API only when asked, and only the API may read it', () => {
+    const rule = (variables.get('persisted_operations')?.validation as Body[])[0]!;
+    assert.match(rule.condition, /\["off", "accept", "only"\]/);
+    assert.equal(variables.get('persisted_operations')?.default, 'off');
+    const env = String(locals.persisted_operations_env);
+    assert.match(env, /var\.persisted_operations == "off" \? tomap\(\{\}\)/, 'off sets nothing');
+    for (const name of ['PERSISTED_OPERATIONS_FILE', 'PERSISTED_OPERATIONS_ONLY']) {
+      assert.match(env, new RegExp(`${name}\\s*=`));
+      assert.ok((CONFIG_VARIABLES as readonly string[]).includes(name), name);
+    }
+    assert.match(
+      env,
+      /PERSISTED_OPERATIONS_ONLY\s*=\s*tostring\(var\.persisted_operations == "only"\)/,
+    );
+    assert.match(
+      String(locals.persisted_operations_mounts),
+      /var\.persisted_operations == "off" \? toset\(\[\]\)/,
+    );
+    const dynamicBlock = (body: Body, name: string): Body =>
+      ((body.dynamic as Record<string, Body[]> | undefined)?.[name] ?? [])[0]!;
+    const volume = dynamicBlock(child(api, 'template'), 'volumes');
+    assert.equal(volume.for_each, '${local.persisted_operations_mounts}');
+    assert.equal(
+      child(volume, 'content', 'secret').secret,
+      '${google_secret_manager_secret.persisted_operations.secret_id}',
+    );
+    assert.equal(
+      dynamicBlock(containerOf.api, 'volume_mounts').for_each,
+      '${local.persisted_operations_mounts}',
+    );
+    for (const other of [containerOf.worker, containerOf.migrate]) {
+      assert.ok(!JSON.stringify(other).includes('persisted_operations'));
+    }
+    const access = resourcesOfType('google_secret_manager_secret_iam_member').find(
+      (r) => r.name === 'persisted_operations',
+    )!;
+    assert.equal(access.body.member, '${google_service_account.runtime["api"].member}');
   });
 
   it('outputs the service URL and what CI needs', () => {
