@@ -52,6 +52,7 @@ const PREFIX = {
 /** The parts of node-postgres's Connection the prefix writes with. */
 interface Connection {
   stream: { cork?: () => void; uncork?: () => void };
+  parsedStatements: Record<string, string>;
   submittedNamedStatements: Record<string, string>;
   parse(message: { name: string; text: string; types: unknown[] }): void;
   bind(message: { statement: string; values: unknown[] }): void;
@@ -65,6 +66,7 @@ type QueryCallback = (err: Error | null, result: pg.QueryResult) => void;
 
 /** pg's Query, with the hooks this file overrides (untyped in @types/pg). */
 interface QueryHooks {
+  text: string | undefined;
   submit(connection: Connection): Error | null;
   prepare(connection: Connection): void;
   handleDataRow(message: unknown): void;
@@ -104,6 +106,16 @@ class StartAndQuery extends BaseQuery {
   }
 
   override submit(connection: Connection): Error | null {
+    // pg's own check before anything is written: one name, one text.
+    const name = this.statementName;
+    const known = name
+      ? (connection.parsedStatements[name] ?? connection.submittedNamedStatements[name])
+      : undefined;
+    if (known !== undefined && known !== this.text) {
+      return new Error(
+        `Prepared statements must be unique - '${name}' was used for a different statement`,
+      );
+    }
     connection.stream.cork?.();
     try {
       let prepared = preparedOn.get(connection);

@@ -248,6 +248,27 @@ describe('begin and settings with the first statement', () => {
     assert.equal((await idleSession())['pid'], pid, 'the same connection throughout');
   });
 
+  it('refuses one statement name for two texts, before writing anything', async () => {
+    const first = transaction();
+    await first.query({ name: 'test_same', text: 'select 1 as n' });
+    await first.finish(true);
+    const writes = await countSocketWrites();
+    try {
+      const second = transaction();
+      const error = await second
+        .query({ name: 'test_same', text: 'select 2 as n' })
+        .catch((e: unknown) => e);
+      assert.equal(writes.count(), 0, 'nothing reached the server');
+      await second.finish(false);
+      assert.match(
+        String((error as Error).cause),
+        /Prepared statements must be unique - 'test_same'/,
+      );
+    } finally {
+      writes.restore();
+    }
+  });
+
   it('runs first statements issued together in order, all with the settings', async () => {
     const tx = transaction({ sub: 'ada', orgId: ORG, role: 'admin' });
     const results = await Promise.all([
