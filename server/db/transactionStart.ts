@@ -107,13 +107,13 @@ class StartAndQuery extends BaseQuery {
 
   override submit(connection: Connection): Error | null {
     // pg's own check before anything is written: one name, one text.
-    const name = this.statementName;
-    const known = name
-      ? (connection.parsedStatements[name] ?? connection.submittedNamedStatements[name])
+    const own = this.statementName;
+    const known = own
+      ? (connection.parsedStatements[own] ?? connection.submittedNamedStatements[own])
       : undefined;
     if (known !== undefined && known !== this.text) {
       return new Error(
-        `Prepared statements must be unique - '${name}' was used for a different statement`,
+        `Prepared statements must be unique - '${own}' was used for a different statement`,
       );
     }
     connection.stream.cork?.();
