@@ -3,8 +3,13 @@
  * temporary folder), one template database migrated once, then node's test
  * runner over every compiled `*.test.js`; each test file clones the template
  * (test/support/testDatabase.ts). Extra arguments are passed to `node --test`.
+ *
+ * Interrupted (Ctrl-C, SIGTERM from CI), it stops the tests and still drops
+ * the template and stops the embedded server, which runs in a process group
+ * of its own and would otherwise outlive the run; then it exits 128 + signal.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { childEnv, loadTestSettings } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { withDatabase } from '../server/db/roleUrls.js';
@@ -25,19 +30,29 @@ const logger = createLogger({
   service: 'heimdex-test',
 });
 
+let interrupted: NodeJS.Signals | undefined;
+let tests: ChildProcess | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupted ??= signal;
+    tests?.kill(signal);
+  });
+}
+
 const server = await scratchServer(settings.databaseUrl, logger);
 const serverUrl = server.url;
 const template = scratchName('tpl');
 process.stdout.write(`# PostgreSQL ${server.description}; template ${template}\n`);
-await createDatabase(serverUrl, template);
 
 let exitCode = 1;
 try {
+  await createDatabase(serverUrl, template);
   await migrateLocally(withDatabase(serverUrl, template), logger);
   const args = process.argv.slice(2);
   const patterns = args.some((a) => !a.startsWith('-')) ? [] : ['dist/test/**/*.test.js'];
   exitCode = await new Promise<number>((resolve) => {
-    const child = spawn(
+    if (interrupted) return resolve(1);
+    const child = (tests = spawn(
       process.execPath,
       ['--test', '--test-concurrency=2', '--test-timeout=120000', ...args, ...patterns],
       {
@@ -45,11 +60,11 @@ try {
         stdio: 'inherit',
         env: childEnv({ TEST_DATABASE_URL: serverUrl, HEIMDEX_TEST_TEMPLATE: template }),
       },
-    );
+    ));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 } finally {
   await dropDatabase(serverUrl, template);
   await server.stop();
 }
-process.exit(exitCode);
+process.exit(interrupted ? 128 + constants.signals[interrupted] : exitCode);

@@ -13,9 +13,19 @@ export interface Spawned {
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
 }
 
-export function spawnScript(script: string, args: string[], env: Record<string, string>): Spawned {
+/** `env` adds to this process's environment; a variable set to undefined is removed. */
+export function spawnScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Spawned {
+  const set = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined);
+  const childEnvironment = childEnv(Object.fromEntries(set));
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnvironment[name];
+  }
   const child = spawn(process.execPath, [path.join(projectRoot, script), ...args], {
-    env: childEnv(env),
+    env: childEnvironment,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
