@@ -29,6 +29,9 @@ export interface Api {
 export async function createApi(config: Config, apiUrl: string, logger: Logger): Promise<Api> {
   const pool = createApiPool(config.database, apiUrl, logger);
   const readinessPool = createApiPool(config.database, apiUrl, logger, 'readiness');
+  const closePools = async (): Promise<void> => {
+    await Promise.all([pool.end(), readinessPool.end()]);
+  };
   const verifier = createTokenVerifier(config.auth, logger);
   try {
     const gateway = await buildGatewaySchema(pool);
@@ -61,14 +64,14 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
         stopped ??= (async () => {
           await api.stop();
           verifier.close();
-          await Promise.all([pool.end(), readinessPool.end()]);
+          await closePools();
         })();
         return stopped;
       },
     };
   } catch (err) {
     verifier.close();
-    await Promise.all([pool.end(), readinessPool.end()]);
+    await closePools();
     throw err;
   }
 }
