@@ -3,6 +3,10 @@
  *  - the pipeline: N jobs created as createJob creates them (spread over the
  *    orgs), drained by the worker with stage duration 0, at concurrency 4 and 8;
  *  - bare graphile-worker draining N no-op jobs with the same settings;
+ *  - two floors, graphile-worker with the same settings and a task that makes
+ *    the pipeline's four round trips per job without its ledger: read-only
+ *    statements, then one-row inserts committed one by one as transitions
+ *    are. What the pipeline costs beyond the write floor is the ledger's SQL;
  *  - p50/p99 from createJob's commit to the task starting, on an idle worker.
  * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_DATABASE_URL, and the WORKER_*
  * variables (local queue, pool size, poll interval) for both workers.
@@ -23,6 +27,25 @@ import { benchDatabase } from './benchDatabase.js';
 import { measureDrain, type DrainResult } from './drain.js';
 import { postmasterPid } from './cpu.js';
 import { runMain } from '../server/bin/runMain.js';
+
+/** The ledger transitions a job makes: start, two stages, succeed. */
+const TRANSITIONS_PER_JOB = 4;
+
+type FloorTask = 'none' | 'reads' | 'writes';
+
+/** A one-row table the write floor inserts into: the cheapest write transaction. */
+const FLOOR_TABLE = `
+  create schema bench;
+  create table bench.floor_writes (id bigint generated always as identity primary key,
+                                   at timestamptz not null default now());
+  grant usage on schema bench to heimdex_worker;
+  grant insert on bench.floor_writes to heimdex_worker`;
+
+const FLOOR_STATEMENTS: Record<FloorTask, pg.QueryConfig | undefined> = {
+  none: undefined,
+  reads: { name: 'bench_floor_read', text: 'select 1' },
+  writes: { name: 'bench_floor_write', text: 'insert into bench.floor_writes default values' },
+};
 
 await runMain('bench:worker', async ({ onShutdown }) => {
   const settings = loadBenchSettings();
@@ -90,7 +113,13 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     return { ...result, failed: result.failed + (rows[0]?.n ?? 0) };
   }
 
-  async function bare(concurrency: number) {
+  /**
+   * graphile-worker alone, with the same settings, running `task` for each of
+   * N jobs. A no-op task is the baseline; the floors make the pipeline's four
+   * round trips per job without its ledger: read-only ones, then one-row
+   * inserts, each its own durable transaction as every transition is.
+   */
+  async function graphileWorkerOnly(concurrency: number, task: FloorTask) {
     const options = configFor(concurrency).worker;
     const pool = new pg.Pool({ connectionString: db.urls.worker, max: options.poolMax });
     pool.on('error', () => undefined);
@@ -98,11 +127,12 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     for (let added = 0; added < settings.jobs; added += 1_000) {
       await pool.query(
         `select graphile_worker.add_jobs(array(
-           select row('bench_noop', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec
+           select row('bench_task', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec
              from generate_series(1, $1::int)))`,
         [Math.min(1_000, settings.jobs - added)],
       );
     }
+    const statement = FLOOR_STATEMENTS[task];
     const events: WorkerEvents = new EventEmitter();
     const drain = measureDrain(events, settings.jobs, postmaster);
     const runner = await run({
@@ -113,7 +143,12 @@ await runMain('bench:worker', async ({ onShutdown }) => {
       pollInterval: options.pollIntervalMs,
       noHandleSignals: true,
       parsedCronItems: [],
-      taskList: { bench_noop: async () => {} },
+      taskList: {
+        bench_task: async () => {
+          if (!statement) return;
+          for (let i = 0; i < TRANSITIONS_PER_JOB; i++) await pool.query(statement);
+        },
+      },
       preset: {
         worker: {
           localQueue: { size: options.localQueueSize },
@@ -177,9 +212,16 @@ await runMain('bench:worker', async ({ onShutdown }) => {
         '| run | concurrency | jobs/s | vs bare | CPU us/job worker | CPU us/job postgres | CPU us/job total |\n' +
         '| --- | --- | --- | --- | --- | --- | --- |\n',
     );
+    await admin.query(FLOOR_TABLE);
     for (const concurrency of [4, 8]) {
-      const b = await bare(concurrency);
+      const b = await graphileWorkerOnly(concurrency, 'none');
       process.stdout.write(row('bare graphile-worker, no-op', concurrency, b));
+      const reads = await graphileWorkerOnly(concurrency, 'reads');
+      process.stdout.write(row('floor: 4 read round trips', concurrency, reads, b.jobsPerSecond));
+      const writes = await graphileWorkerOnly(concurrency, 'writes');
+      process.stdout.write(
+        row('floor: 4 write transactions', concurrency, writes, b.jobsPerSecond),
+      );
       const p = await pipeline(concurrency);
       process.stdout.write(row('pipeline (mock_process)', concurrency, p, b.jobsPerSecond));
     }
