@@ -108,7 +108,9 @@ describe('reading', () => {
         orgId,
       )(async (c) => {
         for (const table of ['jobs', 'job_events', 'audit_events']) {
-          const { rows } = await c.query(`select count(*)::int as n from app_public.${table}`);
+          const { rows } = await c.query(
+            `select count(*)::int as n from app_public.${c.escapeIdentifier(table)}`,
+          );
           assert.equal(rows[0].n, 0, table);
         }
       });
@@ -119,7 +121,7 @@ describe('reading', () => {
     for (const table of ['jobs', 'job_events', 'audit_events']) {
       const code = await sqlState(
         tx(db.urls.api, null, { orgId: ORG_A }, (c) =>
-          c.query(`select * from app_public.${table}`),
+          c.query(`select * from app_public.${c.escapeIdentifier(table)}`),
         ),
       );
       assert.equal(code, INSUFFICIENT_PRIVILEGE, table);

@@ -77,8 +77,9 @@ describe('GET /healthz on the worker process', () => {
   it('answers 503 while the database refuses connections, and 200 again after', async () => {
     const { w, url } = await workerWithHealth();
     await waitFor('a healthy probe', async () => (await probe(url)).status === 200);
-    const database = server.escapeIdentifier(db.name);
-    await server.query(`alter database ${database} allow_connections false`);
+    await server.query(
+      `alter database ${server.escapeIdentifier(db.name)} allow_connections false`,
+    );
     await server.query(
       `select pg_terminate_backend(pid) from pg_stat_activity
         where datname = $1 and usename = 'heimdex_worker'`,
@@ -89,7 +90,7 @@ describe('GET /healthz on the worker process', () => {
       return p.status === 503 && p;
     });
     assert.equal(down.body.reason, 'database unreachable');
-    await server.query(`alter database ${database} allow_connections true`);
+    await server.query(`alter database ${server.escapeIdentifier(db.name)} allow_connections true`);
     await waitFor('a healthy probe again', async () => (await probe(url)).status === 200);
     w.child.kill('SIGTERM');
     assert.equal((await w.exited).code, 0);
