@@ -113,12 +113,7 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     return { ...result, failed: result.failed + (rows[0]?.n ?? 0) };
   }
 
-  /**
-   * graphile-worker alone, with the same settings, running `task` for each of
-   * N jobs. A no-op task is the baseline; the floors make the pipeline's four
-   * round trips per job without its ledger: read-only ones, then one-row
-   * inserts, each its own durable transaction as every transition is.
-   */
+  /** graphile-worker alone, same settings: N jobs that each run `task`'s statement four times (or nothing). */
   async function graphileWorkerOnly(concurrency: number, task: FloorTask) {
     const options = configFor(concurrency).worker;
     const pool = new pg.Pool({ connectionString: db.urls.worker, max: options.poolMax });
