@@ -8,7 +8,7 @@
  *    statements, then one-row inserts committed one by one as transitions
  *    are. What the pipeline costs beyond the write floor is the ledger's SQL;
  *  - p50/p99 from createJob's commit to the task starting, on an idle worker.
- * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_DATABASE_URL, and the WORKER_*
+ * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_ROUNDS, BENCH_DATABASE_URL, and the WORKER_*
  * variables (local queue, pool size, poll interval) for both workers.
  */
 import { randomUUID } from 'node:crypto';
@@ -208,17 +208,51 @@ await runMain('bench:worker', async ({ onShutdown }) => {
         '| --- | --- | --- | --- | --- | --- | --- |\n',
     );
     await admin.query(FLOOR_TABLE);
-    for (const concurrency of [4, 8]) {
-      const b = await graphileWorkerOnly(concurrency, 'none');
-      process.stdout.write(row('bare graphile-worker, no-op', concurrency, b));
-      const reads = await graphileWorkerOnly(concurrency, 'reads');
-      process.stdout.write(row('floor: 4 read round trips', concurrency, reads, b.jobsPerSecond));
-      const writes = await graphileWorkerOnly(concurrency, 'writes');
+    // Each round measures bare, the floors and the pipeline back to back, so
+    // a ratio compares runs minutes apart at most; the medians over rounds
+    // are steadier than any one round on a shared machine.
+    const ratios = new Map<string, { ratio: number[]; cpu: number[] }>();
+    const record = (what: string, concurrency: number, r: DrainResult, bareRate: number) => {
+      const key = `${what} | ${concurrency}`;
+      const seen = ratios.get(key) ?? { ratio: [], cpu: [] };
+      seen.ratio.push(r.jobsPerSecond / bareRate);
+      seen.cpu.push(r.processUsPerJob + (r.serverUsPerJob ?? 0));
+      ratios.set(key, seen);
+    };
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const concurrency of [4, 8]) {
+        const b = await graphileWorkerOnly(concurrency, 'none');
+        process.stdout.write(row('bare graphile-worker, no-op', concurrency, b));
+        record('bare graphile-worker, no-op', concurrency, b, b.jobsPerSecond);
+        for (const [what, run] of [
+          ['floor: 4 read round trips', () => graphileWorkerOnly(concurrency, 'reads')],
+          ['floor: 4 write transactions', () => graphileWorkerOnly(concurrency, 'writes')],
+          ['pipeline (mock_process)', () => pipeline(concurrency)],
+        ] as const) {
+          const r = await run();
+          process.stdout.write(row(what, concurrency, r, b.jobsPerSecond));
+          record(what, concurrency, r, b.jobsPerSecond);
+        }
+      }
+    }
+    if (settings.rounds > 1) {
+      const median = (xs: number[]) => {
+        const sorted = [...xs].sort((x, y) => x - y);
+        const mid = sorted.length / 2;
+        return Number.isInteger(mid)
+          ? (sorted[mid - 1]! + sorted[mid]!) / 2
+          : sorted[Math.floor(mid)]!;
+      };
       process.stdout.write(
-        row('floor: 4 write transactions', concurrency, writes, b.jobsPerSecond),
+        `\nMedians over ${settings.rounds} rounds (range in brackets):\n\n` +
+          '| run | concurrency | vs bare | CPU us/job total |\n| --- | --- | --- | --- |\n',
       );
-      const p = await pipeline(concurrency);
-      process.stdout.write(row('pipeline (mock_process)', concurrency, p, b.jobsPerSecond));
+      for (const [key, { ratio, cpu }] of ratios) {
+        process.stdout.write(
+          `| ${key} | ${median(ratio).toFixed(2)}x [${Math.min(...ratio).toFixed(2)}-` +
+            `${Math.max(...ratio).toFixed(2)}] | ${median(cpu).toFixed(0)} |\n`,
+        );
+      }
     }
     const l = await idleLatency(200);
     process.stdout.write(

@@ -372,6 +372,7 @@ export function loadBenchSettings(source: NodeJS.ProcessEnv = process.env): {
   databaseUrl: string | undefined;
   jobs: number;
   orgs: number;
+  rounds: number;
 } {
   const e = cleanEnv(
     source,
@@ -382,10 +383,22 @@ export function loadBenchSettings(source: NodeJS.ProcessEnv = process.env): {
       }),
       BENCH_JOBS: num({ default: 5_000 }),
       BENCH_ORGS: num({ default: 50 }),
+      BENCH_ROUNDS: num({
+        default: 1,
+        desc: 'bench:worker rounds, interleaved; more than one adds medians',
+      }),
     },
     { reporter: reportErrors },
   );
-  return { databaseUrl: e.BENCH_DATABASE_URL, jobs: e.BENCH_JOBS, orgs: e.BENCH_ORGS };
+  if (!Number.isInteger(e.BENCH_ROUNDS) || e.BENCH_ROUNDS < 1) {
+    throw new ConfigError('BENCH_ROUNDS: must be a whole number, at least 1');
+  }
+  return {
+    databaseUrl: e.BENCH_DATABASE_URL,
+    jobs: e.BENCH_JOBS,
+    orgs: e.BENCH_ORGS,
+    rounds: e.BENCH_ROUNDS,
+  };
 }
 
 /** The environment for a child process of ours: this one's, with overrides. */

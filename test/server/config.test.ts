@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, maskUrl, summarizeConfig } from '../../server/config.js';
+import {
+  ConfigError,
+  loadBenchSettings,
+  loadConfig,
+  maskUrl,
+  summarizeConfig,
+} from '../../server/config.js';
 import { roleUrl } from '../../server/db/roleUrls.js';
 
 const SECRET = 'x'.repeat(32);
@@ -138,5 +144,27 @@ describe('per-process database URLs', () => {
       roleUrl(config.database, 'worker'),
       'postgres://heimdex_worker:pw@127.0.0.1:5432/heimdex',
     );
+  });
+});
+
+describe('benchmark settings', () => {
+  it('one round of 5,000 jobs over 50 orgs unless told otherwise', () => {
+    assert.deepEqual(loadBenchSettings({}), {
+      databaseUrl: undefined,
+      jobs: 5_000,
+      orgs: 50,
+      rounds: 1,
+    });
+    assert.equal(loadBenchSettings({ BENCH_ROUNDS: '3' }).rounds, 3);
+  });
+
+  it('refuses rounds that are not a whole number of at least one', () => {
+    for (const rounds of ['0', '-1', '1.5']) {
+      assert.throws(
+        () => loadBenchSettings({ BENCH_ROUNDS: rounds }),
+        (err: unknown) => err instanceof ConfigError && /BENCH_ROUNDS/.test(err.message),
+        rounds,
+      );
+    }
   });
 });
