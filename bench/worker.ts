@@ -113,7 +113,7 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     return { ...result, failed: result.failed + (rows[0]?.n ?? 0) };
   }
 
-  /** graphile-worker alone, same settings: N jobs that each run `task`'s statement four times (or nothing). */
+  /** graphile-worker alone, same settings: N jobs that each run `task`'s statement once per transition (or nothing). */
   async function graphileWorkerOnly(concurrency: number, task: FloorTask) {
     const options = configFor(concurrency).worker;
     const pool = new pg.Pool({ connectionString: db.urls.worker, max: options.poolMax });
@@ -225,8 +225,14 @@ await runMain('bench:worker', async ({ onShutdown }) => {
         process.stdout.write(row('bare graphile-worker, no-op', concurrency, b));
         record('bare graphile-worker, no-op', concurrency, b, b.jobsPerSecond);
         for (const [what, run] of [
-          ['floor: 4 read round trips', () => graphileWorkerOnly(concurrency, 'reads')],
-          ['floor: 4 write transactions', () => graphileWorkerOnly(concurrency, 'writes')],
+          [
+            `floor: ${TRANSITIONS_PER_JOB} read round trips`,
+            () => graphileWorkerOnly(concurrency, 'reads'),
+          ],
+          [
+            `floor: ${TRANSITIONS_PER_JOB} write transactions`,
+            () => graphileWorkerOnly(concurrency, 'writes'),
+          ],
           ['pipeline (mock_process)', () => pipeline(concurrency)],
         ] as const) {
           const r = await run();
