@@ -25,6 +25,7 @@ import { startWorker } from '../worker/runner.js';
 import { createJob } from '../test/support/jobs.js';
 import { benchDatabase } from './benchDatabase.js';
 import { measureDrain, type DrainResult } from './drain.js';
+import { median } from './median.js';
 import { postmasterPid } from './cpu.js';
 import { runMain } from '../server/bin/runMain.js';
 
@@ -242,13 +243,6 @@ await runMain('bench:worker', async ({ onShutdown }) => {
       }
     }
     if (settings.rounds > 1) {
-      const median = (xs: number[]) => {
-        const sorted = [...xs].sort((x, y) => x - y);
-        const mid = sorted.length / 2;
-        return Number.isInteger(mid)
-          ? (sorted[mid - 1]! + sorted[mid]!) / 2
-          : sorted[Math.floor(mid)]!;
-      };
       process.stdout.write(
         `\nMedians over ${settings.rounds} rounds (range in brackets):\n\n` +
           '| run | concurrency | vs bare | CPU us/job total |\n| --- | --- | --- | --- |\n',

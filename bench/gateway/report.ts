@@ -1,16 +1,11 @@
 /** The benchmark's table: median of the rounds per server, and gateway / PostGraphile. */
 import type { RunResult } from './measure.js';
+import { median } from '../median.js';
 
 export interface Row {
   workload: string;
   server: string;
   runs: RunResult[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export function summary(runs: RunResult[]): Omit<RunResult, 'failures'> & { failures: number } {
