@@ -11,7 +11,7 @@
  * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_ROUNDS, BENCH_DATABASE_URL, and the WORKER_*
  * variables (local queue, pool size, poll interval) for both workers.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -78,6 +78,7 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     return loadConfig(
       childEnv({
         HEIMDEX_ENV: 'local',
+        DEV_JWT_SECRET: randomBytes(32).toString('base64url'),
         WORKER_CONCURRENCY: String(concurrency),
         JOB_STAGE_DURATION_MS: '0',
       }),

@@ -23,8 +23,22 @@ export type AuthProvider = (typeof AUTH_PROVIDERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Local mode's default HS256 secret: only ever accepted with HEIMDEX_ENV=local. */
+/**
+ * The HS256 secret `npm start` and `npm run token` use when DEV_JWT_SECRET is
+ * unset (loadLocalConfig). Everything else must be given a secret: a process
+ * started by hand never falls back to one that is written here for all to read.
+ */
 const LOCAL_DEV_JWT_SECRET = 'heimdex-local-development-secret-do-not-use-elsewhere';
+
+/** Dev tokens carry and require this issuer and audience, so tokens minted for anything else fail. */
+export const DEV_TOKEN_ISSUER = 'heimdex-local';
+export const DEV_TOKEN_AUDIENCE = 'heimdex-local';
+
+/** Dev authentication only ever listens here: a forgeable token must not be reachable from outside. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -35,6 +49,18 @@ const secret32 = makeValidator<string>((input) => {
     throw new EnvError('must be at least 32 bytes (generate one with `openssl rand -base64 48`)');
   }
   return input;
+});
+
+/** `86400`, `90s`, `30m`, `24h` or `7d`, in seconds. */
+const durationSeconds = makeValidator<number>((input) => {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(input.trim());
+  const seconds = match
+    ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2]!]!
+    : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1) {
+    throw new EnvError('must be a duration such as 86400, 90m, 24h or 7d (at least 1 s)');
+  }
+  return seconds;
 });
 
 const postgresUrl = makeValidator<string>((input) => {
@@ -51,7 +77,8 @@ const postgresUrl = makeValidator<string>((input) => {
 });
 
 const SPECS = {
-  HEIMDEX_ENV: str({ choices: HEIMDEX_ENVS, default: 'local', desc: 'deployment environment' }),
+  // Unset means production: forgetting it must never switch on dev authentication.
+  HEIMDEX_ENV: str({ choices: HEIMDEX_ENVS, default: 'prod', desc: 'deployment environment' }),
   PORT: port({ default: 4000, desc: 'HTTP port of the API' }),
   HOST: str({ default: '127.0.0.1', desc: 'interface the API listens on (0.0.0.0 in containers)' }),
   LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
@@ -76,6 +103,10 @@ const SPECS = {
   AUTH_ISSUER: str({ default: undefined }),
   AUTH_AUDIENCE: str({ default: undefined }),
   AUTH_CLOCK_TOLERANCE_S: num({ default: 5 }),
+  AUTH_MAX_TOKEN_AGE: durationSeconds({
+    default: 86_400,
+    desc: 'oldest token accepted, counted from its iat (which becomes required)',
+  }),
   AUTH_TOKEN_CACHE_SIZE: num({
     default: 10_000,
     desc: 'verified tokens kept in memory; 0 turns the cache off',
@@ -147,7 +178,12 @@ export type AuthConfig = (
       jwksRefreshMs: number;
       jwksTimeoutMs: number;
     }
-) & { clockToleranceS: number; tokenCacheSize: number };
+) & {
+  clockToleranceS: number;
+  /** Seconds since `iat` after which a token is refused, whatever its `exp`. */
+  maxTokenAgeS: number;
+  tokenCacheSize: number;
+};
 
 export interface Config {
   env: HeimdexEnv;
@@ -206,18 +242,29 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
   const provider: AuthProvider = e.AUTH_PROVIDER ?? (local ? 'dev' : 'jwks');
   let auth: AuthConfig | undefined;
+  const common = {
+    clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
+    maxTokenAgeS: e.AUTH_MAX_TOKEN_AGE,
+    tokenCacheSize: e.AUTH_TOKEN_CACHE_SIZE,
+  };
   if (provider === 'dev') {
     if (!local) {
       problems.push(
         `AUTH_PROVIDER: "dev" (HS256 shared secret) is refused when HEIMDEX_ENV=${env}; set AUTH_PROVIDER=jwks`,
       );
     }
-    auth = {
-      provider,
-      secret: e.DEV_JWT_SECRET ?? LOCAL_DEV_JWT_SECRET,
-      clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
-      tokenCacheSize: e.AUTH_TOKEN_CACHE_SIZE,
-    };
+    if (!isLoopbackHost(e.HOST)) {
+      problems.push(
+        `HOST: dev authentication (HS256 shared secret) listens on loopback only (127.0.0.1, ::1), not ${e.HOST}; set AUTH_PROVIDER=jwks to serve other hosts`,
+      );
+    }
+    if (e.DEV_JWT_SECRET) {
+      auth = { provider, secret: e.DEV_JWT_SECRET, ...common };
+    } else if (local) {
+      problems.push(
+        'DEV_JWT_SECRET: missing; dev authentication needs a secret of at least 32 bytes (`npm start` and `npm run token` bring their own)',
+      );
+    }
   } else {
     const missing = (['JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((k) => !e[k]);
     for (const k of missing) problems.push(`${k}: missing; AUTH_PROVIDER=jwks requires it`);
@@ -233,8 +280,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
         jwksRefreshMs: e.AUTH_JWKS_REFRESH_MS,
         jwksTimeoutMs: e.AUTH_JWKS_TIMEOUT_MS,
-        clockToleranceS: e.AUTH_CLOCK_TOLERANCE_S,
-        tokenCacheSize: e.AUTH_TOKEN_CACHE_SIZE,
+        ...common,
       };
     }
   }
@@ -310,6 +356,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
+}
+
+/**
+ * The configuration of the README's own local commands (`npm start`, `npm run
+ * token`): local mode unless HEIMDEX_ENV says otherwise, and with dev
+ * authentication the built-in secret unless DEV_JWT_SECRET is set.
+ */
+export function loadLocalConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env: NodeJS.ProcessEnv = { HEIMDEX_ENV: 'local', ...source };
+  if (env.HEIMDEX_ENV === 'local' && (env.AUTH_PROVIDER ?? 'dev') === 'dev') {
+    env.DEV_JWT_SECRET ??= LOCAL_DEV_JWT_SECRET;
+  }
+  return loadConfig(env);
 }
 
 /** `postgres://heimdex:secret@host/db` -> `postgres://heimdex:***@host/db`. */

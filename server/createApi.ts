@@ -7,7 +7,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import type { Config } from './config.js';
+import { ConfigError, isLoopbackHost, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createTokenVerifier } from './auth/tokenVerifier.js';
 import { createApiPool } from './db/apiPool.js';
@@ -57,6 +57,11 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       pool,
       listen: (port, host) =>
         new Promise((resolve, reject) => {
+          // Config refuses HOST already; this also holds for a host given here directly.
+          if (config.auth.provider === 'dev' && !isLoopbackHost(host)) {
+            reject(new ConfigError(`dev authentication listens on loopback only, not ${host}`));
+            return;
+          }
           api.server.once('error', reject);
           api.server.listen(port, host, () => resolve(api.server.address() as AddressInfo));
         }),

@@ -9,6 +9,7 @@
  * of its own and would otherwise outlive the run; then it exits 128 + signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { childEnv, loadTestSettings } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
@@ -58,7 +59,13 @@ try {
       {
         cwd: projectRoot,
         stdio: 'inherit',
-        env: childEnv({ TEST_DATABASE_URL: serverUrl, HEIMDEX_TEST_TEMPLATE: template }),
+        // Processes the tests spawn run in local mode with a dev secret of this run's own.
+        env: childEnv({
+          TEST_DATABASE_URL: serverUrl,
+          HEIMDEX_TEST_TEMPLATE: template,
+          HEIMDEX_ENV: 'local',
+          DEV_JWT_SECRET: randomBytes(32).toString('base64url'),
+        }),
       },
     ));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

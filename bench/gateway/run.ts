@@ -8,6 +8,7 @@
  *
  * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16).
  */
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -82,7 +83,10 @@ await runMain('bench', async ({ onShutdown }) => {
   const durationS = Number(values.duration);
   const rounds = Number(values.rounds);
   const connections = Number(values.connections);
-  const config = loadConfig();
+  // Local mode with a dev secret of this run's own, given to every server it starts.
+  const config = loadConfig(
+    childEnv({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: randomBytes(32).toString('base64url') }),
+  );
   if (config.auth.provider !== 'dev')
     throw new Error('the benchmark runs in local mode (dev tokens)');
   const logger = createLogger({ ...config, logLevel: 'warn', service: 'heimdex-bench' });
@@ -119,6 +123,7 @@ await runMain('bench', async ({ onShutdown }) => {
       { name: label, script },
       childEnv({
         HEIMDEX_ENV: 'local',
+        DEV_JWT_SECRET: secret,
         DATABASE_URL: db.adminUrl,
         HOST: '127.0.0.1',
         PORT: String(port),

@@ -31,42 +31,63 @@ function isAppRole(value: unknown): value is AppRole {
   return typeof value === 'string' && (APP_ROLES as readonly string[]).includes(value);
 }
 
+/**
+ * Where an identity provider may put the org and its role. Both are read from
+ * the first namespace that names an org, never one from here and the other
+ * from there: a provider that lets some other flow write one namespace must
+ * not let that flow pick the role of an org set elsewhere. `user_metadata` is
+ * never read (users edit it).
+ */
+interface ClaimNamespace {
+  name: string;
+  org: (payload: JWTPayload) => unknown;
+  role: (payload: JWTPayload) => unknown;
+  /** A role that is not one of ours is the provider's own (Supabase: `authenticated`): member. */
+  foreignRolesMeanMember: boolean;
+}
+
 function appMetadata(payload: JWTPayload): Record<string, unknown> {
   const value = payload['app_metadata'];
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
-/** The first of `candidates` that is present; `user_metadata` is never read (users edit it). */
-function firstPresent(candidates: unknown[]): unknown {
-  return candidates.find((value) => value !== undefined && value !== null);
-}
+export const CLAIM_NAMESPACES: readonly ClaimNamespace[] = [
+  {
+    name: 'app_metadata',
+    org: (p) => appMetadata(p)['org_id'],
+    role: (p) => appMetadata(p)['org_role'],
+    foreignRolesMeanMember: false,
+  },
+  {
+    name: 'https://heimdex.io/',
+    org: (p) => p['https://heimdex.io/org_id'],
+    role: (p) => p['https://heimdex.io/role'],
+    foreignRolesMeanMember: false,
+  },
+  {
+    name: 'top level',
+    org: (p) => p['org_id'],
+    role: (p) => p['role'],
+    foreignRolesMeanMember: true,
+  },
+];
 
-function orgIdOf(payload: JWTPayload): string {
-  const org = firstPresent([
-    appMetadata(payload)['org_id'],
-    payload['https://heimdex.io/org_id'],
-    payload['org_id'],
-  ]);
-  if (org === undefined) throw new AuthError('missing_org', 'FORBIDDEN');
+const present = (value: unknown): boolean => value !== undefined && value !== null;
+
+function orgAndRoleOf(payload: JWTPayload): { orgId: string; role: AppRole } {
+  const namespace = CLAIM_NAMESPACES.find((n) => present(n.org(payload)));
+  if (!namespace) throw new AuthError('missing_org', 'FORBIDDEN');
+  const org = namespace.org(payload);
   if (typeof org !== 'string' || !UUID.test(org)) throw new AuthError('invalid_org', 'FORBIDDEN');
-  return org.toLowerCase();
-}
-
-/**
- * The org role, else a top-level `role` that is one of ours (providers put
- * their own values there, e.g. Supabase's `authenticated`), else member.
- */
-function roleOf(payload: JWTPayload): AppRole {
-  const role = firstPresent([appMetadata(payload)['org_role'], payload['https://heimdex.io/role']]);
-  if (role !== undefined) {
-    if (!isAppRole(role)) throw new AuthError('unknown_role', 'FORBIDDEN');
-    return role;
-  }
-  return isAppRole(payload['role']) ? payload['role'] : 'member';
+  const role = namespace.role(payload);
+  if (!present(role)) return { orgId: org.toLowerCase(), role: 'member' };
+  if (isAppRole(role)) return { orgId: org.toLowerCase(), role };
+  if (namespace.foreignRolesMeanMember) return { orgId: org.toLowerCase(), role: 'member' };
+  throw new AuthError('unknown_role', 'FORBIDDEN');
 }
 
 export function claimsFromPayload(payload: JWTPayload): RequestClaims {
   const sub = payload.sub;
   if (typeof sub !== 'string' || !PRINTABLE.test(sub)) throw new AuthError('invalid_subject');
-  return { sub, orgId: orgIdOf(payload), role: roleOf(payload) };
+  return { sub, ...orgAndRoleOf(payload) };
 }

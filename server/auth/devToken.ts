@@ -1,5 +1,6 @@
 /** Dev tokens (HS256), for local mode's start banner, `npm run token` and tests. */
 import { SignJWT } from 'jose';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../config.js';
 import type { AppRole } from './claims.js';
 
 export interface DevTokenClaims {
@@ -16,6 +17,8 @@ export function signDevToken(
   return new SignJWT({ app_metadata: { org_id: orgId, org_role: role } })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
+    .setIssuer(DEV_TOKEN_ISSUER)
+    .setAudience(DEV_TOKEN_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(new TextEncoder().encode(secret));

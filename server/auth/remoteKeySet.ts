@@ -8,7 +8,10 @@
  * refreshed in the background; an unknown `kid` triggers at most one fetch
  * per cooldown (successful or not); and when the set cannot be fetched and no
  * cached key matches, verification fails as unavailable (503), not as a bad
- * token.
+ * token. A body over MAX_KEY_SET_BYTES is refused and the last good keys are
+ * kept: a provider (or whoever answers in its name) cannot make us hold an
+ * unbounded document. `onChange` runs when a fetched set differs from the
+ * last one, so verified-token caches can forget what removed keys signed.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from '../logger.js';
@@ -22,10 +25,42 @@ export interface RemoteKeySetOptions {
   refreshMs: number;
   timeoutMs: number;
   logger: Logger;
+  /** Called after a fetch that changed the keys. */
+  onChange?: () => void;
+}
+
+/** Far above any real key set (a few keys of about 1 KB each). */
+export const MAX_KEY_SET_BYTES = 64 * 1024;
+
+class KeySetTooLarge extends Error {
+  override readonly name = 'KeySetTooLarge';
+}
+
+/** The response body as text, refused (without reading the rest) past `limit` bytes. */
+async function boundedText(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw new KeySetTooLarge(`key set of ${declared} bytes is over the ${limit}-byte limit`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+    size += read.value.byteLength;
+    if (size > limit) {
+      await reader!.cancel();
+      throw new KeySetTooLarge(`key set is over the ${limit}-byte limit`);
+    }
+    chunks.push(read.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export class RemoteKeySet {
   #local: ReturnType<typeof createLocalJWKSet> | undefined;
+  /** The last good key set's body, to tell a change from a refresh. */
+  #body: string | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
   #lastFailed = false;
   #pending: Promise<void> | undefined;
@@ -82,9 +117,17 @@ export class RemoteKeySet {
         headers: { accept: 'application/jwk-set+json, application/json' },
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      if (response.status !== 200) throw new Error(`key set answered HTTP ${response.status}`);
-      this.#local = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new Error(`key set answered HTTP ${response.status}`);
+      }
+      const body = await boundedText(response, MAX_KEY_SET_BYTES);
+      const local = createLocalJWKSet(JSON.parse(body) as JSONWebKeySet);
+      const changed = this.#body !== undefined && body !== this.#body;
+      this.#local = local;
+      this.#body = body;
       this.#lastFailed = false;
+      if (changed) this.options.onChange?.();
     } catch (err) {
       this.#lastFailed = true;
       this.options.logger.warn({ err, event: 'jwks_fetch_failed' }, 'key set could not be fetched');

@@ -1,8 +1,10 @@
 /**
  * Verified tokens, keyed by the SHA-256 of the token (the token itself is
- * never stored), each entry expiring with its token's `exp`. Bounded: the
- * least recently used entry goes first. Only successful verifications are
- * cached, so a flood of bad tokens cannot evict good ones.
+ * never stored), each entry expiring with its token, and after at most
+ * `maxEntryLifeMs` in any case, so a verification is repeated at least once a
+ * minute against the current keys. Bounded: the least recently used entry goes
+ * first. Only successful verifications are cached, so a flood of bad tokens
+ * cannot evict good ones. `clear()` forgets everything (the key set changed).
  */
 import { createHash } from 'node:crypto';
 import type { RequestClaims } from './claims.js';
@@ -15,7 +17,10 @@ interface Entry {
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxEntryLifeMs = 60_000,
+  ) {}
 
   static keyOf(token: string): string {
     return createHash('sha256').update(token).digest('base64url');
@@ -30,14 +35,21 @@ export class TokenCache {
     return entry.claims;
   }
 
-  set(key: string, claims: RequestClaims, expiresAtMs: number): void {
+  set(key: string, claims: RequestClaims, tokenEndsAtMs: number, now = Date.now()): void {
     if (this.maxEntries <= 0) return;
     this.#entries.delete(key);
-    this.#entries.set(key, { claims, expiresAtMs });
+    this.#entries.set(key, {
+      claims,
+      expiresAtMs: Math.min(tokenEndsAtMs, now + this.maxEntryLifeMs),
+    });
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
+  }
+
+  clear(): void {
+    this.#entries.clear();
   }
 
   get size(): number {

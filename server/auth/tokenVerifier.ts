@@ -1,14 +1,19 @@
 /**
  * Verifies a bearer token and returns the request's claims.
  *
- * - dev: HS256 with the shared secret (local mode only; config enforces it).
+ * - dev: HS256 with the shared secret (local mode only; config enforces it),
+ *   issuer and audience `heimdex-local`, so a token minted elsewhere with the
+ *   same secret still fails.
  * - jwks: RS256 or ES256 only, keys from the provider's key set, issuer and
  *   audience required.
- * Both require `exp` and `sub` (jose checks `exp` only when it is present,
- * unless told). Verified tokens are cached by hash until they expire.
+ * Both require `exp`, `iat` and `sub` (jose checks `exp` only when it is
+ * present, unless told) and refuse tokens older than AUTH_MAX_TOKEN_AGE.
+ * Verified tokens are cached by hash for at most a minute, never past their
+ * `exp` or maximum age, and the cache is emptied whenever the key set changes,
+ * so a key the provider removed stops working at the next key set fetch.
  */
 import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { AuthConfig } from '../config.js';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, type AuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { AuthError } from './AuthError.js';
 import { claimsFromPayload, type RequestClaims } from './claims.js';
@@ -24,11 +29,24 @@ export interface TokenVerifier {
 
 type Verify = (token: string) => Promise<JWTPayload>;
 
-function makeVerify(auth: AuthConfig, logger: Logger): { verify: Verify; close(): void } {
-  const common = { requiredClaims: ['exp', 'sub'], clockTolerance: auth.clockToleranceS };
+function makeVerify(
+  auth: AuthConfig,
+  logger: Logger,
+  onKeySetChange: () => void,
+): { verify: Verify; close(): void } {
+  const common = {
+    requiredClaims: ['exp', 'iat', 'sub'],
+    clockTolerance: auth.clockToleranceS,
+    maxTokenAge: auth.maxTokenAgeS,
+  };
   if (auth.provider === 'dev') {
     const secret = new TextEncoder().encode(auth.secret);
-    const options: JWTVerifyOptions = { ...common, algorithms: ['HS256'] };
+    const options: JWTVerifyOptions = {
+      ...common,
+      algorithms: ['HS256'],
+      issuer: DEV_TOKEN_ISSUER,
+      audience: DEV_TOKEN_AUDIENCE,
+    };
     return {
       verify: async (token) => (await jwtVerify(token, secret, options)).payload,
       close: () => undefined,
@@ -40,6 +58,7 @@ function makeVerify(auth: AuthConfig, logger: Logger): { verify: Verify; close()
     refreshMs: auth.jwksRefreshMs,
     timeoutMs: auth.jwksTimeoutMs,
     logger,
+    onChange: onKeySetChange,
   });
   const options: JWTVerifyOptions = {
     ...common,
@@ -54,8 +73,8 @@ function makeVerify(auth: AuthConfig, logger: Logger): { verify: Verify; close()
 }
 
 export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVerifier {
-  const { verify, close } = makeVerify(auth, logger);
   const cache = new TokenCache(auth.tokenCacheSize);
+  const { verify, close } = makeVerify(auth, logger, () => cache.clear());
   return {
     async verify(token) {
       const key = TokenCache.keyOf(token);
@@ -69,7 +88,9 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
         throw new AuthError(reasonForJoseError(err), 'UNAUTHENTICATED', { cause: err });
       }
       const claims = claimsFromPayload(payload);
-      cache.set(key, claims, (payload.exp ?? 0) * 1000);
+      // jose required exp and iat: the entry ends with the token or its maximum age.
+      const endsAtS = Math.min(payload.exp ?? 0, (payload.iat ?? 0) + auth.maxTokenAgeS);
+      cache.set(key, claims, endsAtS * 1000);
       return claims;
     },
     close,

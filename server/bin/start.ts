@@ -5,7 +5,14 @@
  * derives its own role's URL from it), prints how to call the API, and on
  * Ctrl-C / SIGTERM stops the children, then the database.
  */
-import { childEnv, loadConfig, maskUrl, summarizeConfig, type Config } from '../config.js';
+import {
+  childEnv,
+  ConfigError,
+  loadLocalConfig,
+  maskUrl,
+  summarizeConfig,
+  type Config,
+} from '../config.js';
 import { createLogger } from '../logger.js';
 import { prepareDatabase } from '../db/prepareDatabase.js';
 import { signDevToken } from '../auth/devToken.js';
@@ -43,7 +50,10 @@ async function printWelcome(config: Config, base: string): Promise<void> {
 }
 
 await runMain('start', async ({ onShutdown, shutdown }) => {
-  const config = loadConfig();
+  const config = loadLocalConfig();
+  if (config.env !== 'local') {
+    throw new ConfigError(`npm start runs local mode only; HEIMDEX_ENV is ${config.env}`);
+  }
   const logger = createLogger({ ...config, service: 'heimdex' });
   logger.info({ config: summarizeConfig(config) }, 'starting');
   const db = await prepareDatabase(config, logger);
@@ -56,7 +66,13 @@ await runMain('start', async ({ onShutdown, shutdown }) => {
   }
   logger.info({ database: maskUrl(db.adminUrl) }, 'database ready');
   // Local development: grafast's extra checks on (and its start-up warning off).
-  const env = childEnv({ DATABASE_URL: db.adminUrl, GRAPHILE_ENV: 'development' });
+  // The children are told local mode and the dev secret: they never assume either.
+  const env = childEnv({
+    HEIMDEX_ENV: 'local',
+    DATABASE_URL: db.adminUrl,
+    GRAPHILE_ENV: 'development',
+    ...(config.auth.provider === 'dev' && { DEV_JWT_SECRET: config.auth.secret }),
+  });
   const children: RunningChild[] = [];
   let stopping = false;
   onShutdown(async () => {

@@ -1,9 +1,10 @@
 /**
  * `npm run token -- --org <uuid> --sub <id> [--role viewer|member|admin]`:
- * prints a dev token (HS256, DEV_JWT_SECRET). Local mode only.
+ * prints a dev token (HS256, DEV_JWT_SECRET, else the secret `npm start`
+ * uses). Local mode only: HEIMDEX_ENV unset means local here.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadLocalConfig } from '../config.js';
 import { APP_ROLES, type AppRole } from '../auth/claims.js';
 import { signDevToken } from '../auth/devToken.js';
 import { runMain } from './runMain.js';
@@ -12,7 +13,7 @@ const USAGE = 'usage: npm run token -- --org <uuid> --sub <id> [--role viewer|me
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 await runMain('token', async () => {
-  const config = loadConfig();
+  const config = loadLocalConfig();
   if (config.env !== 'local' || config.auth.provider !== 'dev') {
     throw new ConfigError(
       `dev tokens exist only in local mode with AUTH_PROVIDER=dev (HEIMDEX_ENV is ${config.env}); use your identity provider's tokens`,

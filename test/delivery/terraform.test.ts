@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, loadConfig } from '../../server/config.js';
+import { localEnv } from '../support/localEnv.js';
 import { ENTRY_POINTS, assertEntryPointExists, readProjectFile } from './projectFiles.js';
 import {
   type Body,
@@ -110,7 +111,7 @@ describe('infra/ (Terraform)', () => {
       assert.equal(get.path, '/healthz', probe);
       assert.equal(get.port, undefined, `${probe} goes to the container port`);
     }
-    assert.equal(loadConfig({ WORKER_HEALTH_PORT: '8080' }).worker.healthPort, 8080);
+    assert.equal(loadConfig(localEnv({ WORKER_HEALTH_PORT: '8080' })).worker.healthPort, 8080);
   });
 
   it('sizes both services from variables', () => {

@@ -4,6 +4,7 @@ import {
   ConfigError,
   loadBenchSettings,
   loadConfig,
+  loadLocalConfig,
   maskUrl,
   summarizeConfig,
 } from '../../server/config.js';
@@ -33,15 +34,73 @@ function configError(env: Record<string, string>): string {
 }
 
 describe('loadConfig', () => {
-  it('runs locally with nothing set: embedded database, dev auth', () => {
-    const config = loadConfig({});
+  it('with HEIMDEX_ENV unset runs as prod: no dev authentication, a key set required', () => {
+    const message = configError({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/heimdex' });
+    assert.match(message, /JWKS_URL: missing/);
+    assert.match(message, /DATABASE_URL: only used in local mode/);
+    assert.equal(loadConfig({ ...PROD_DB, ...JWKS }).env, 'prod');
+  });
+
+  it('local mode: embedded database and dev auth, with the secret it is given', () => {
+    const config = loadConfig({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET });
     assert.equal(config.env, 'local');
     assert.equal(config.database.embedded, true);
-    assert.equal(config.auth.provider, 'dev');
+    assert.deepEqual(
+      config.auth.provider === 'dev' && config.auth.secret,
+      SECRET,
+      'the secret given, never a built-in one',
+    );
+  });
+
+  it('uses the built-in dev secret only for the local commands (npm start, npm run token)', () => {
+    assert.match(configError({ HEIMDEX_ENV: 'local' }), /DEV_JWT_SECRET: missing/);
+    const local = loadLocalConfig({});
+    assert.equal(local.env, 'local');
+    assert.equal(local.auth.provider, 'dev');
+    const own = loadLocalConfig({ DEV_JWT_SECRET: SECRET });
+    assert.equal(own.auth.provider === 'dev' && own.auth.secret, SECRET);
+    // Told another environment, the local commands get no secret and no dev auth.
+    assert.match(
+      configError({ ...PROD_DB, HEIMDEX_ENV: 'prod', AUTH_PROVIDER: 'dev' }),
+      /AUTH_PROVIDER: "dev".*refused/,
+    );
+    assert.throws(() => loadLocalConfig({ HEIMDEX_ENV: 'prod' }), ConfigError);
+  });
+
+  for (const host of ['0.0.0.0', '::', '10.0.0.5', 'heimdex.internal']) {
+    it(`refuses dev authentication listening on ${host} (not loopback)`, () => {
+      const message = configError({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET, HOST: host });
+      assert.match(message, /HOST: dev authentication .* loopback only/);
+    });
+  }
+
+  it('allows dev authentication on every loopback address', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) {
+      assert.equal(
+        loadConfig({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET, HOST: host }).http.host,
+        host,
+      );
+    }
+  });
+
+  it('reads AUTH_MAX_TOKEN_AGE as a duration, 24 h unless set', () => {
+    const age = (value?: string) =>
+      loadConfig({ ...PROD_DB, ...JWKS, ...(value && { AUTH_MAX_TOKEN_AGE: value }) }).auth
+        .maxTokenAgeS;
+    assert.equal(age(), 86_400);
+    assert.deepEqual([age('600'), age('90m'), age('2h'), age('7d')], [600, 5_400, 7_200, 604_800]);
+    assert.match(
+      configError({ ...PROD_DB, ...JWKS, AUTH_MAX_TOKEN_AGE: 'forever' }),
+      /AUTH_MAX_TOKEN_AGE: must be a duration/,
+    );
   });
 
   it('uses DATABASE_URL instead of the embedded server when set', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/heimdex' });
+    const config = loadConfig({
+      HEIMDEX_ENV: 'local',
+      DEV_JWT_SECRET: SECRET,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/heimdex',
+    });
     assert.equal(config.database.embedded, false);
     assert.equal(config.database.adminUrl, 'postgres://postgres@127.0.0.1:5432/heimdex');
   });
@@ -83,7 +142,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses a dev secret shorter than 32 bytes, naming the variable', () => {
-    const message = configError({ DEV_JWT_SECRET: 'short' });
+    const message = configError({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: 'short' });
     assert.match(message, /DEV_JWT_SECRET: must be at least 32 bytes/);
   });
 
@@ -103,7 +162,10 @@ describe('loadConfig', () => {
 
 describe('the config summary', () => {
   it('masks passwords in URLs and leaves secrets out', () => {
-    const config = loadConfig({ DEV_JWT_SECRET: 'super-secret-value-that-is-long-enough!!' });
+    const config = loadConfig({
+      HEIMDEX_ENV: 'local',
+      DEV_JWT_SECRET: 'super-secret-value-that-is-long-enough!!',
+    });
     const text = JSON.stringify(summarizeConfig(config));
     assert.doesNotMatch(text, /super-secret-value/);
 
@@ -139,7 +201,11 @@ describe('per-process database URLs', () => {
   });
 
   it('local mode derives each role from DATABASE_URL with its password', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:5432/heimdex' });
+    const config = loadConfig({
+      HEIMDEX_ENV: 'local',
+      DEV_JWT_SECRET: SECRET,
+      DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:5432/heimdex',
+    });
     assert.equal(
       roleUrl(config.database, 'worker'),
       'postgres://heimdex_worker:pw@127.0.0.1:5432/heimdex',

@@ -26,6 +26,8 @@ interface Key {
 export class JwksServer {
   readonly keys = new Map<string, Key>();
   fetches = 0;
+  /** Bytes of filler added to the key set document (an extra member), to make it large. */
+  paddingBytes = 0;
   #server: Server | undefined;
   #port = 0;
 
@@ -40,7 +42,9 @@ export class JwksServer {
     this.#server = createServer((_req, res) => {
       this.fetches++;
       res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
-      res.end(JSON.stringify({ keys: [...this.keys.values()].map((k) => k.publicJwk) }));
+      const keys = [...this.keys.values()].map((k) => k.publicJwk);
+      const padding = this.paddingBytes > 0 ? { padding: 'x'.repeat(this.paddingBytes) } : {};
+      res.end(JSON.stringify({ keys, ...padding }));
     });
     await new Promise<void>((resolve) => this.#server!.listen(this.#port, '127.0.0.1', resolve));
     this.#port = (this.#server.address() as AddressInfo).port;

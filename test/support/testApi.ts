@@ -8,6 +8,7 @@ import { createLogger } from '../../server/logger.js';
 import { createApi, type Api } from '../../server/createApi.js';
 import type { TestDatabase } from './testDatabase.js';
 import { LogCapture } from './logCapture.js';
+import { localEnv } from './localEnv.js';
 
 export interface TestApi {
   api: Api;
@@ -32,7 +33,7 @@ export async function startTestApi(
   options: TestApiOptions = {},
 ): Promise<TestApi> {
   const loaded = loadConfig({
-    HEIMDEX_ENV: 'local',
+    ...localEnv(),
     DATABASE_URL: db.urls.admin,
     LOG_LEVEL: 'debug',
     DB_POOL_MAX: '4',

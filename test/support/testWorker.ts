@@ -10,10 +10,11 @@ import { childEnv, loadConfig } from '../../server/config.js';
 import { projectRoot } from '../../server/paths.js';
 import { startWorker, type RunningWorker } from '../../worker/runner.js';
 import { captureLogger } from './captureLogger.js';
+import { localEnv } from './localEnv.js';
 
 /** Fast settings for tests; each test overrides what it is about. */
 const TEST_ENV = {
-  HEIMDEX_ENV: 'local',
+  ...localEnv(),
   JOB_STAGE_DURATION_MS: '0',
   WORKER_POLL_INTERVAL_MS: '50',
   WORKER_HEARTBEAT_MS: '100',

@@ -1,22 +1,34 @@
 /** Real signed tokens for tests: dev (HS256) tokens with any claims or header. */
 import { SignJWT, type JWTPayload } from 'jose';
 import type { AppRole } from '../../server/auth/claims.js';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../../server/config.js';
 
 export interface TokenOptions {
   secret: string;
   /** Default: now + 1 h. Seconds since the epoch. */
   exp?: number;
   nbf?: number;
+  /** Default: now; null leaves it out. */
+  iat?: number | null;
   alg?: string;
   kid?: string;
+  /** Default: the dev issuer and audience; null leaves the claim out. */
+  issuer?: string | null;
+  audience?: string | null;
 }
 
 export function signToken(payload: JWTPayload, options: TokenOptions): Promise<string> {
-  const jwt = new SignJWT(payload)
-    .setProtectedHeader({ alg: options.alg ?? 'HS256', ...(options.kid && { kid: options.kid }) })
-    .setIssuedAt();
+  const jwt = new SignJWT(payload).setProtectedHeader({
+    alg: options.alg ?? 'HS256',
+    ...(options.kid && { kid: options.kid }),
+  });
+  if (options.iat !== null) jwt.setIssuedAt(options.iat);
   if (options.exp !== 0) jwt.setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 3600);
   if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
+  const issuer = options.issuer === undefined ? DEV_TOKEN_ISSUER : options.issuer;
+  const audience = options.audience === undefined ? DEV_TOKEN_AUDIENCE : options.audience;
+  if (issuer !== null) jwt.setIssuer(issuer);
+  if (audience !== null) jwt.setAudience(audience);
   return jwt.sign(new TextEncoder().encode(options.secret));
 }
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig } from '../../server/config.js';
+import { localEnv } from '../support/localEnv.js';
 import { withDatabase } from '../../server/db/roleUrls.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 import { createJob, jobOf } from '../support/jobs.js';
@@ -54,8 +55,8 @@ async function probe(url: string): Promise<{ status: number; body: { reason?: st
 
 describe('configuration', () => {
   it('is off unless WORKER_HEALTH_PORT is set, and never falls back to PORT', () => {
-    assert.equal(loadConfig({ PORT: '4000' }).worker.healthPort, undefined);
-    assert.equal(loadConfig({ WORKER_HEALTH_PORT: '8080' }).worker.healthPort, 8080);
+    assert.equal(loadConfig(localEnv({ PORT: '4000' })).worker.healthPort, undefined);
+    assert.equal(loadConfig(localEnv({ WORKER_HEALTH_PORT: '8080' })).worker.healthPort, 8080);
   });
 });
 

@@ -5,14 +5,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, childEnv, loadConfig } from '../../server/config.js';
 import { projectRoot } from '../../server/paths.js';
+import { localEnv } from '../support/localEnv.js';
 
 it('refuses a stale-after that would make live workers look dead', () => {
   assert.throws(
-    () => loadConfig({ WORKER_HEARTBEAT_MS: '5000', WORKER_STALE_AFTER_MS: '6000' }),
+    () => loadConfig({ ...localEnv(), WORKER_HEARTBEAT_MS: '5000', WORKER_STALE_AFTER_MS: '6000' }),
     (err: unknown) => err instanceof ConfigError && /WORKER_STALE_AFTER_MS/.test(err.message),
   );
   assert.throws(
-    () => loadConfig({ WORKER_POLL_INTERVAL_MS: '0', JOB_STAGE_DURATION_MS: '-1' }),
+    () => loadConfig({ ...localEnv(), WORKER_POLL_INTERVAL_MS: '0', JOB_STAGE_DURATION_MS: '-1' }),
     (err: unknown) =>
       err instanceof ConfigError &&
       /WORKER_POLL_INTERVAL_MS/.test(err.message) &&

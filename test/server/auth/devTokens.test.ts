@@ -15,6 +15,7 @@ import { codes, graphql } from '../../support/graphql.js';
 
 const ORG = randomUUID();
 const TOUCHES_DB = '{ jobs { totalCount } }';
+const MAX_AGE_S = 3600;
 let db: TestDatabase;
 let api: TestApi;
 let secret: string;
@@ -23,7 +24,9 @@ const usedTokens: string[] = [];
 
 before(async () => {
   db = await createTestDatabase();
-  api = await startTestApi(db, { env: { AUTH_CLOCK_TOLERANCE_S: '0' } });
+  api = await startTestApi(db, {
+    env: { AUTH_CLOCK_TOLERANCE_S: '0', AUTH_MAX_TOKEN_AGE: String(MAX_AGE_S) },
+  });
   if (api.config.auth.provider !== 'dev') throw new Error('dev auth expected');
   secret = api.config.auth.secret;
   api.api.pool.on('acquire', () => acquired++);
@@ -141,6 +144,50 @@ describe('refused with 401 UNAUTHENTICATED', () => {
       'UNAUTHENTICATED',
       'algorithm_not_allowed',
     ));
+  it('minted for another issuer, with the same secret', async () =>
+    refusedWith(
+      await bearer(await signToken(payload(), { secret, issuer: 'https://elsewhere.test/' })),
+      401,
+      'UNAUTHENTICATED',
+      'wrong_issuer',
+    ));
+  it('minted for another audience, with the same secret', async () =>
+    refusedWith(
+      await bearer(await signToken(payload(), { secret, audience: 'another-service' })),
+      401,
+      'UNAUTHENTICATED',
+      'wrong_audience',
+    ));
+  it('without an issuer or audience', async () => {
+    await refusedWith(
+      await bearer(await signToken(payload(), { secret, issuer: null })),
+      401,
+      'UNAUTHENTICATED',
+      'missing_claim',
+    );
+    await refusedWith(
+      await bearer(await signToken(payload(), { secret, audience: null })),
+      401,
+      'UNAUTHENTICATED',
+      'missing_claim',
+    );
+  });
+  it('issued longer ago than AUTH_MAX_TOKEN_AGE, however far away its exp', async () =>
+    refusedWith(
+      await bearer(
+        await signToken(payload(), { secret, iat: now() - MAX_AGE_S - 60, exp: now() + 86_400 }),
+      ),
+      401,
+      'UNAUTHENTICATED',
+      'expired',
+    ));
+  it('without iat (its age cannot be told)', async () =>
+    refusedWith(
+      await bearer(await signToken(payload(), { secret, iat: null })),
+      401,
+      'UNAUTHENTICATED',
+      'missing_claim',
+    ));
   it('RS256 (an algorithm the dev secret does not accept)', async () => {
     const { privateKey } = await generateKeyPair('RS256');
     const token = await new SignJWT(payload())
@@ -169,7 +216,10 @@ describe('refused with 403 FORBIDDEN (valid token, unusable org or role)', () =>
   it('an unknown org role', () =>
     refused({ app_metadata: { org_id: ORG, org_role: 'owner' } }, 'unknown_role'));
   it('an unknown namespaced role', () =>
-    refused({ org_id: ORG, 'https://heimdex.io/role': 'superuser' }, 'unknown_role'));
+    refused(
+      { 'https://heimdex.io/org_id': ORG, 'https://heimdex.io/role': 'superuser' },
+      'unknown_role',
+    ));
 });
 
 describe('accepted', () => {
@@ -199,18 +249,48 @@ describe('accepted', () => {
     assert.equal(((await viewer({ org_id: ORG.toUpperCase() })) as { orgId: string }).orgId, ORG);
   });
 
-  it('reads the role from app_metadata, then the namespaced claim, then a plain role of ours', async () => {
+  it('reads the role from the namespace that named the org, and from no other', async () => {
     const role = async (claims: Record<string, unknown>) =>
-      ((await viewer({ org_id: ORG, ...claims })) as { role: string }).role;
+      ((await viewer(claims)) as { role: string }).role;
+    assert.equal(await role({ app_metadata: { org_id: ORG, org_role: 'admin' } }), 'ADMIN');
     assert.equal(
-      await role({ app_metadata: { org_role: 'admin' }, 'https://heimdex.io/role': 'viewer' }),
-      'ADMIN',
+      await role({ 'https://heimdex.io/org_id': ORG, 'https://heimdex.io/role': 'viewer' }),
+      'VIEWER',
     );
-    assert.equal(await role({ 'https://heimdex.io/role': 'viewer', role: 'admin' }), 'VIEWER');
-    assert.equal(await role({ role: 'viewer' }), 'VIEWER');
-    assert.equal(await role({}), 'MEMBER');
-    // A provider's own role (Supabase: `authenticated`) is not one of ours: member.
-    assert.equal(await role({ role: 'authenticated' }), 'MEMBER');
+    assert.equal(await role({ org_id: ORG, role: 'viewer' }), 'VIEWER');
+    // An org from app_metadata never takes its role from another namespace.
+    assert.equal(
+      await role({
+        app_metadata: { org_id: ORG },
+        'https://heimdex.io/role': 'admin',
+        role: 'admin',
+      }),
+      'MEMBER',
+    );
+    assert.equal(
+      await role({ 'https://heimdex.io/org_id': ORG, app_metadata: { org_role: 'admin' } }),
+      'MEMBER',
+    );
+    assert.equal(
+      await role({ org_id: ORG, 'https://heimdex.io/role': 'admin', app_metadata: {} }),
+      'MEMBER',
+    );
+    assert.equal(await role({ org_id: ORG }), 'MEMBER');
+    // A provider's own top-level role (Supabase: `authenticated`) is not one of ours: member.
+    assert.equal(await role({ org_id: ORG, role: 'authenticated' }), 'MEMBER');
+  });
+
+  it('keeps a cached token no longer than AUTH_MAX_TOKEN_AGE allows', async () => {
+    const token = await signToken(
+      { sub: 'alice', org_id: ORG },
+      { secret, iat: now() - MAX_AGE_S + 2, exp: now() + 86_400 },
+    );
+    usedTokens.push(token);
+    assert.equal((await graphql(api.http(), token, '{ viewer { userId } }')).status, 200);
+    assert.equal((await graphql(api.http(), token, '{ viewer { userId } }')).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    const late = await graphql(api.http(), token, '{ viewer { userId } }');
+    assert.equal(late.status, 401);
   });
 
   it('runs with the token until it expires, and not after, even once cached', async () => {

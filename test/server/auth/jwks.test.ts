@@ -14,6 +14,8 @@ import { startTestApi, type TestApi } from '../../support/testApi.js';
 import { JwksServer } from '../../support/jwksServer.js';
 import { codes, graphql } from '../../support/graphql.js';
 import { unsignedToken } from '../../support/tokens.js';
+import { waitFor } from '../../support/waitFor.js';
+import { MAX_KEY_SET_BYTES } from '../../../server/auth/remoteKeySet.js';
 
 const ORG = randomUUID();
 const COOLDOWN_MS = 400;
@@ -151,6 +153,81 @@ describe('key set cache', () => {
     }
     await cooldown();
     assert.equal((await status(await idp.sign('rsa-3', claims()))).status, 200);
+  });
+});
+
+describe('key rotation that revokes', () => {
+  it('refuses a cached token once the provider drops its key, at the next key set fetch', async () => {
+    const provider = new JwksServer();
+    await provider.up();
+    await provider.addKey('kept', 'ES256');
+    await provider.addKey('dropped', 'ES256');
+    const rotating = await startTestApi(db, {
+      env: { ...jwksEnv(provider.url), AUTH_JWKS_REFRESH_MS: '300' },
+    });
+    try {
+      const ask = async (token: string) =>
+        (await graphql(rotating.http(), token, '{ viewer { orgId } }')).status;
+      const token = await provider.sign('dropped', claims());
+      // A 10-year token: only the key set can end it.
+      const longLived = await provider.sign('dropped', {
+        ...claims(),
+        exp: Math.floor(Date.now() / 1000) + 10 * 365 * 86_400,
+      });
+      assert.equal(await ask(token), 200);
+      assert.equal(await ask(token), 200, 'now served from the cache');
+      assert.equal(await ask(longLived), 200);
+      provider.keys.delete('dropped');
+      const fetched = provider.fetches;
+      await waitFor('a background key set fetch', async () => provider.fetches > fetched);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await ask(token), 401);
+      assert.equal(await ask(longLived), 401);
+      assert.equal(rotating.logs.entries('auth_failed').at(-1)?.['reason'], 'unknown_key');
+      assert.equal(
+        await ask(await provider.sign('kept', claims())),
+        200,
+        'the kept key still works',
+      );
+    } finally {
+      await rotating.stop();
+      await provider.down();
+    }
+  });
+});
+
+describe('key set size', () => {
+  it('refuses a key set over 64 KB and keeps the last good keys', async () => {
+    const provider = new JwksServer();
+    await provider.up();
+    await provider.addKey('good', 'RS256');
+    const capped = await startTestApi(db, { env: jwksEnv(provider.url) });
+    try {
+      const ask = async (token: string) =>
+        (await graphql(capped.http(), token, '{ viewer { orgId } }')).status;
+      assert.equal(await ask(await provider.sign('good', claims())), 200);
+      // The next document is valid and holds a new key, but is too large to accept.
+      await provider.addKey('new', 'RS256');
+      provider.paddingBytes = MAX_KEY_SET_BYTES;
+      await cooldown();
+      const fetched = provider.fetches;
+      assert.equal(await ask(await provider.sign('new', claims())), 503);
+      assert.equal(provider.fetches, fetched + 1);
+      assert.ok(
+        capped.logs
+          .entries('jwks_fetch_failed')
+          .some((e) => /over the 65536-byte limit/.test(JSON.stringify(e))),
+        'the refusal is logged with its reason',
+      );
+      assert.equal(await ask(await provider.sign('good', claims())), 200, 'last good keys kept');
+      // Back under the cap, the new key is taken.
+      provider.paddingBytes = 0;
+      await cooldown();
+      assert.equal(await ask(await provider.sign('new', claims())), 200);
+    } finally {
+      await capped.stop();
+      await provider.down();
+    }
   });
 });
 

@@ -41,3 +41,20 @@ it('caches nothing with a bound of 0', () => {
   cache.set('a', claims('a'), Infinity);
   assert.equal(cache.get('a'), undefined);
 });
+
+it('keeps an entry at most a minute, however far away its token expires', () => {
+  const cache = new TokenCache(10);
+  const tenYears = 10 * 365 * 86_400_000;
+  cache.set('k', claims('a'), tenYears, 0);
+  assert.deepEqual(cache.get('k', 59_999), claims('a'));
+  assert.equal(cache.get('k', 60_000), undefined);
+});
+
+it('forgets every entry when cleared (the key set changed)', () => {
+  const cache = new TokenCache(10);
+  cache.set('a', claims('a'), Infinity);
+  cache.set('b', claims('b'), Infinity);
+  cache.clear();
+  assert.equal(cache.get('a'), undefined);
+  assert.equal(cache.size, 0);
+});

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { loadConfig } from '../../../server/config.js';
+import { loadLocalConfig } from '../../../server/config.js';
 import { createTestDatabase, type TestDatabase } from '../../support/testDatabase.js';
 import { freePort } from '../../support/freePort.js';
 import { spawnScript } from '../../support/processes.js';
@@ -72,22 +72,45 @@ describe('the API process', () => {
   });
 });
 
+describe('the API process refuses dev authentication it was not explicitly given', () => {
+  const refused = async (env: Record<string, string | undefined>, reason: RegExp) => {
+    const api = spawnScript('dist/server/bin/api.js', [], {
+      DATABASE_URL: db.urls.admin,
+      PORT: String(await freePort()),
+      ...env,
+    });
+    const listening = api.waitFor(/"msg":"listening"/, 30_000).then(() => 'listening' as const);
+    listening.catch(() => undefined);
+    const outcome = await Promise.race([api.exited, listening]);
+    if (outcome === 'listening') api.child.kill('SIGTERM');
+    assert.equal(outcome, 78, api.output());
+    assert.match(api.output(), reason);
+  };
+
+  it('with HEIMDEX_ENV unset it runs as prod, where dev authentication does not exist', () =>
+    refused({ HEIMDEX_ENV: undefined, DEV_JWT_SECRET: undefined }, /JWKS_URL: missing/));
+  it('in local mode listening on 0.0.0.0', () =>
+    refused({ HEIMDEX_ENV: 'local', HOST: '0.0.0.0' }, /HOST: dev authentication/));
+  it('in local mode without DEV_JWT_SECRET: the built-in secret is only for npm start', () =>
+    refused({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: undefined }, /DEV_JWT_SECRET: missing/));
+});
+
 describe('npm run token', () => {
   it('prints a dev token with the given org, subject and role', async () => {
     const org = randomUUID();
     const token = spawnScript(
       'dist/server/bin/token.js',
       ['--org', org, '--sub', 'sam', '--role', 'viewer'],
-      {
-        HEIMDEX_ENV: 'local',
-      },
+      // As from a shell: no HEIMDEX_ENV, no secret; the command brings npm start's own.
+      { HEIMDEX_ENV: undefined, DEV_JWT_SECRET: undefined },
     );
     assert.equal(await token.exited, 0, token.output());
-    const config = loadConfig({ HEIMDEX_ENV: 'local' });
+    const config = loadLocalConfig({});
     if (config.auth.provider !== 'dev') throw new Error('dev auth expected');
     const { payload } = await jwtVerify(
       token.output().trim(),
       new TextEncoder().encode(config.auth.secret),
+      { issuer: 'heimdex-local', audience: 'heimdex-local' },
     );
     assert.equal(payload.sub, 'sam');
     assert.deepEqual(payload['app_metadata'], { org_id: org, org_role: 'viewer' });
@@ -105,6 +128,7 @@ describe('npm run token', () => {
   it('is refused outside local mode', async () => {
     const token = spawnScript('dist/server/bin/token.js', ['--org', randomUUID(), '--sub', 'sam'], {
       HEIMDEX_ENV: 'dev',
+      DEV_JWT_SECRET: undefined,
       AUTH_PROVIDER: 'jwks',
       JWKS_URL: 'https://id.heimdex.test/.well-known/jwks.json',
       AUTH_ISSUER: 'https://id.heimdex.test/',
