@@ -122,6 +122,10 @@ const SPECS = {
     default: undefined,
     desc: 'a codegen manifest (hash -> document): clients may send a known hash instead of the document',
   }),
+  MAX_QUERY_NODES: num({
+    default: 10_000,
+    desc: 'most nodes one request may ask for (pages multiply); more is refused before it runs',
+  }),
   PERSISTED_OPERATIONS_ONLY: bool({
     default: false,
     desc: 'accept only the documents of PERSISTED_OPERATIONS_FILE (an allow-list)',
@@ -198,6 +202,11 @@ export interface Config {
     persistedOperationsOnly: boolean;
   };
   logLevel: LogLevel;
+  /** What one tenant may ask of the shared API (docs/security.md, "Limits between tenants"). */
+  limits: {
+    /** Requests whose operation may return more nodes are refused before they run. */
+    maxQueryNodes: number;
+  };
   database: DatabaseConfig;
   auth: AuthConfig;
   worker: {
@@ -310,6 +319,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.JOB_STAGE_DURATION_MS < 0) problems.push('JOB_STAGE_DURATION_MS: must not be negative');
   if (e.DB_POOL_MAX < 1) problems.push('DB_POOL_MAX: must be at least 1');
+  if (!Number.isInteger(e.MAX_QUERY_NODES) || e.MAX_QUERY_NODES < 1) {
+    problems.push('MAX_QUERY_NODES: must be a whole number, at least 1');
+  }
   if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
     problems.push('PERSISTED_OPERATIONS_ONLY: needs PERSISTED_OPERATIONS_FILE, the list it allows');
   }
@@ -329,6 +341,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
     },
     logLevel: e.LOG_LEVEL,
+    limits: { maxQueryNodes: e.MAX_QUERY_NODES },
     database: {
       adminUrl: local ? e.DATABASE_URL : undefined,
       embedded: local && !e.DATABASE_URL,
@@ -394,6 +407,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     version: config.version,
     http: config.http,
     logLevel: config.logLevel,
+    limits: config.limits,
     database: {
       ...database,
       adminUrl: maskUrl(database.adminUrl),

@@ -39,7 +39,13 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
     const persisted = persistedOperationsFile
       ? await loadPersistedOperations(persistedOperationsFile)
       : undefined;
-    const apollo = await createApolloServer(gateway, config.env, logger, persisted?.store);
+    const apollo = await createApolloServer(
+      gateway,
+      config.env,
+      logger,
+      config.limits.maxQueryNodes,
+      persisted?.store,
+    );
     const api = createApiServer({
       apollo,
       verifier,

@@ -1,16 +1,19 @@
 /**
  * Apollo's `formatError`: the last gate before a response. Errors this
- * project built pass as they are; Apollo's own request errors (parse,
- * validation, limits, CSRF) become BAD_USER_INPUT with their message, which
+ * project built pass as they are (also when Apollo wraps them, as it does
+ * our validation rules' refusals); the parser's token limit is worded as a
+ * limit; Apollo's own request errors (parse, validation, CSRF) become
+ * BAD_USER_INPUT with their message, which
  * names only public schema elements; anything else is masked as internal,
  * with an error id that is logged with the cause.
  */
 import { randomUUID } from 'node:crypto';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../../server/logger.js';
 import { genericMessage } from './errorCodes.js';
 import { isClientSafe } from './toClientError.js';
+import { tokenLimitRefusal } from '../limits/documentLimits.js';
 
 function isApolloCode(code: unknown): code is ApolloServerErrorCode {
   return Object.values<unknown>(ApolloServerErrorCode).includes(code);
@@ -42,6 +45,16 @@ export function makeFormatError(
   return (formatted, error) => {
     if (isClientSafe(error)) return formatted;
     const code = formatted.extensions?.['code'];
+    // Our validation rules' refusals, which Apollo wraps with its own code.
+    const origin = error instanceof GraphQLError ? error.originalError : undefined;
+    if (isClientSafe(origin)) {
+      const { message, extensions } = origin as GraphQLError;
+      return { ...formatted, message, extensions };
+    }
+    if (code === ApolloServerErrorCode.GRAPHQL_PARSE_FAILED) {
+      const refusal = tokenLimitRefusal(origin);
+      if (refusal) return { message: refusal.message, extensions: refusal.extensions };
+    }
     if (isApolloCode(code) && isRequestError(code)) {
       return {
         message: formatted.message,

@@ -36,19 +36,20 @@ function clientMessage(code: ErrorCode, cause: unknown): string {
   return genericMessage(code);
 }
 
-/** A client-safe error with `code`, and `message` shown as it is. */
+/** A client-safe error with `code`, and `message` shown as it is; `details` join the extensions. */
 export function clientError(
   code: ErrorCode,
   message: string,
-  from?: Pick<GraphQLError, 'nodes' | 'source' | 'positions' | 'path'>,
+  from?: Partial<Pick<GraphQLError, 'nodes' | 'source' | 'positions' | 'path'>>,
   errorId?: string,
+  details?: Record<string, unknown>,
 ): GraphQLError {
   const error = new GraphQLError(message, {
     nodes: from?.nodes,
     source: from?.source,
     positions: from?.positions,
     path: from?.path,
-    extensions: errorId ? { code, errorId } : { code },
+    extensions: { ...details, code, ...(errorId && { errorId }) },
   });
   clientSafe.add(error);
   return error;

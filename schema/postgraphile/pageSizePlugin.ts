@@ -1,12 +1,22 @@
 /**
  * Connections return at most MAX_PAGE_SIZE rows: `first`/`last` above it (or
- * negative) are refused as BAD_USER_INPUT, and a connection asked for with
- * neither gets the first MAX_PAGE_SIZE. `offset` is removed: cursors page.
+ * negative) are refused as BAD_USER_INPUT. A connection asked for with
+ * neither gets a default page: MAX_PAGE_SIZE at the root (`jobs`), a small
+ * one below it (`Job.events`), where it multiplies with every row above.
+ * The node count (schema/limits/nodeCount.ts) reads the same defaults.
+ * `offset` is removed: cursors page.
  */
 import { lambda, type ConnectionStep, type FieldArgs, type Step } from 'grafast';
 import { HeimdexError } from '../errors/HeimdexError.js';
 
 export const MAX_PAGE_SIZE = 100;
+/** The page of a connection below the root when neither `first` nor `last` is given. */
+export const NESTED_PAGE_SIZE = 20;
+
+/** The rows a connection returns when the client gives neither `first` nor `last`. */
+export function defaultPageSize(onQueryRoot: boolean): number {
+  return onQueryRoot ? MAX_PAGE_SIZE : NESTED_PAGE_SIZE;
+}
 
 function checked(name: 'first' | 'last', value: number | null | undefined): number | null {
   if (value === null || value === undefined) return null;
@@ -18,13 +28,13 @@ function checked(name: 'first' | 'last', value: number | null | undefined): numb
 
 type AnyConnection = ConnectionStep<unknown, Step, Step, never, string, never>;
 
-function applyPageSize($connection: AnyConnection, fieldArgs: FieldArgs): void {
+function applyPageSize($connection: AnyConnection, fieldArgs: FieldArgs, pageSize: number): void {
   const $first = fieldArgs.getRaw('first') as Step<number | null | undefined>;
   const $last = fieldArgs.getRaw('last') as Step<number | null | undefined>;
   $connection.setFirst(
     lambda(
       [$first, $last],
-      ([first, last]) => checked('first', first) ?? (last == null ? MAX_PAGE_SIZE : null),
+      ([first, last]) => checked('first', first) ?? (last == null ? pageSize : null),
       true,
     ),
   );
@@ -40,11 +50,12 @@ export const PageSizePlugin: GraphileConfig.Plugin = {
       GraphQLObjectType_fields_field(field, _build, context) {
         if (!context.scope.isPgFieldConnection || !field.plan) return field;
         const plan = field.plan;
+        const pageSize = defaultPageSize(context.scope.isRootQuery === true);
         return {
           ...field,
           plan($parent, fieldArgs, info) {
             const $connection = plan($parent, fieldArgs, info) as AnyConnection;
-            applyPageSize($connection, fieldArgs);
+            applyPageSize($connection, fieldArgs, pageSize);
             return $connection;
           },
         };

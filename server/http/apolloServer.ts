@@ -1,5 +1,5 @@
 /** Apollo Server 5, configured for the gateway: safe defaults on, everything unused off. */
-import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
+import { ApolloServer, type PersistedQueryOptions } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -14,7 +14,7 @@ import type { GatewayContext } from '../../schema/context.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
 import { makeFormatError } from '../../schema/errors/formatApolloError.js';
 import { apolloGateway } from './apolloGateway.js';
-import { abuseLimits } from './plugins/abuseLimits.js';
+import { DOCUMENT_LIMITS, documentLimitsRule } from '../../schema/limits/documentLimits.js';
 import { httpStatusPlugin } from './plugins/httpStatusPlugin.js';
 
 /** Where clients may explore the schema; everywhere else it is not described. */
@@ -26,13 +26,14 @@ export async function createApolloServer(
   gateway: GatewaySchema,
   env: HeimdexEnv,
   logger: Logger,
+  /** Requests whose operation may return more nodes are refused (schema/limits/queryCost.ts). */
+  maxQueryNodes: number,
   /** Read-only persisted operations (server/http/persistedOperations.ts); none: the protocol is off. */
   persistedOperations?: PersistedQueryOptions['cache'],
 ): Promise<ApolloServer<GatewayContext>> {
   const open = exposesSchema(env);
-  const limits = abuseLimits(!open);
   const server = new ApolloServer<GatewayContext>({
-    gateway: apolloGateway(gateway),
+    gateway: apolloGateway(gateway, maxQueryNodes),
     logger: logger.child({ component: 'apollo' }),
     introspection: open,
     hideSchemaDetailsFromClientErrors: !open,
@@ -41,8 +42,9 @@ export async function createApolloServer(
     csrfPrevention: true,
     persistedQueries: persistedOperations ? { cache: persistedOperations, ttl: null } : false,
     stopOnTerminationSignals: false,
-    validationRules: limits.validationRules,
-    parseOptions: limits.parseOptions,
+    validationRules: [documentLimitsRule],
+    // graphql-js counts tokens while it parses: a long document costs no more than the limit.
+    parseOptions: { maxTokens: DOCUMENT_LIMITS.maxTokens },
     formatError: makeFormatError(logger),
     plugins: [
       // grafast refuses schemas whose fields Apollo's cache-control wraps.
@@ -52,7 +54,6 @@ export async function createApolloServer(
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ...(open ? [] : [ApolloServerPluginDisableSuggestions()]),
-      ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
       httpStatusPlugin(),
     ],
   });

@@ -107,5 +107,7 @@ export async function handleGraphql(
   } finally {
     // Nothing executed (a refused document) or an unexpected failure: release the connection.
     await context.db.finish(false);
+    const { cost } = context.usage;
+    if (cost) log.bind({ nodes: cost.nodes });
   }
 }

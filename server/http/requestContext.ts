@@ -7,11 +7,12 @@ import type pg from 'pg';
 import type { RequestClaims } from '../auth/claims.js';
 import type { Logger } from '../logger.js';
 import { RequestTransaction } from '../db/requestTransaction.js';
-import type { GatewayContext } from '../../schema/context.js';
+import type { GatewayContext, RequestUsage } from '../../schema/context.js';
 import type { RequestLog } from './requestLog.js';
 
 export class RequestContext implements GatewayContext {
   readonly db: RequestTransaction;
+  readonly usage: RequestUsage = {};
 
   constructor(
     readonly claims: RequestClaims,
