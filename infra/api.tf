@@ -101,6 +101,13 @@ resource "google_cloud_run_v2_service" "api" {
         }
       }
 
+      # Cloud Run's front end appends the client's address to X-Forwarded-For:
+      # the budget of failed token verifications is kept per that address.
+      env {
+        name  = "TRUSTED_PROXY_HOPS"
+        value = "1"
+      }
+
       env {
         name = "API_DATABASE_URL"
         value_source {

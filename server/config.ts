@@ -122,6 +122,27 @@ const SPECS = {
     default: undefined,
     desc: 'a codegen manifest (hash -> document): clients may send a known hash instead of the document',
   }),
+  RATE_LIMIT: str({
+    choices: ['on', 'off'],
+    default: 'on',
+    desc: 'off: no rate budgets at all (benchmarks only; refused outside local mode)',
+  }),
+  RATE_LIMIT_ORG_POINTS: num({
+    default: 500_000,
+    desc: 'points per minute per org, per API instance; a request spends its node count',
+  }),
+  RATE_LIMIT_USER_POINTS: num({
+    default: 100_000,
+    desc: 'points per minute per user (sub within an org), per API instance',
+  }),
+  RATE_LIMIT_BAD_TOKENS: num({
+    default: 60,
+    desc: 'failed token verifications per minute per client address before 429s',
+  }),
+  TRUSTED_PROXY_HOPS: num({
+    default: 0,
+    desc: 'proxies in front of the API that append to X-Forwarded-For (Cloud Run: 1); 0: the socket address is the client',
+  }),
   MAX_QUERY_NODES: num({
     default: 10_000,
     desc: 'most nodes one request may ask for (pages multiply); more is refused before it runs',
@@ -206,6 +227,10 @@ export interface Config {
   limits: {
     /** Requests whose operation may return more nodes are refused before they run. */
     maxQueryNodes: number;
+    /** Per-minute budgets of this instance (server/http/rateLimits.ts); unset: RATE_LIMIT=off. */
+    rate: { orgPoints: number; userPoints: number; badTokensPerAddress: number } | undefined;
+    /** Entries of X-Forwarded-For appended by proxies we trust; 0: the socket address. */
+    trustedProxyHops: number;
   };
   database: DatabaseConfig;
   auth: AuthConfig;
@@ -319,8 +344,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.JOB_STAGE_DURATION_MS < 0) problems.push('JOB_STAGE_DURATION_MS: must not be negative');
   if (e.DB_POOL_MAX < 1) problems.push('DB_POOL_MAX: must be at least 1');
-  if (!Number.isInteger(e.MAX_QUERY_NODES) || e.MAX_QUERY_NODES < 1) {
-    problems.push('MAX_QUERY_NODES: must be a whole number, at least 1');
+  for (const name of [
+    'MAX_QUERY_NODES',
+    'RATE_LIMIT_ORG_POINTS',
+    'RATE_LIMIT_USER_POINTS',
+    'RATE_LIMIT_BAD_TOKENS',
+  ] as const) {
+    if (!Number.isInteger(e[name]) || e[name] < 1) {
+      problems.push(`${name}: must be a whole number, at least 1`);
+    }
+  }
+  if (e.RATE_LIMIT === 'off' && !local) {
+    problems.push(`RATE_LIMIT: "off" is for benchmarks only and refused when HEIMDEX_ENV=${env}`);
+  }
+  if (!Number.isInteger(e.TRUSTED_PROXY_HOPS) || e.TRUSTED_PROXY_HOPS < 0) {
+    problems.push('TRUSTED_PROXY_HOPS: must be a whole number, 0 or more');
   }
   if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
     problems.push('PERSISTED_OPERATIONS_ONLY: needs PERSISTED_OPERATIONS_FILE, the list it allows');
@@ -341,7 +379,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
     },
     logLevel: e.LOG_LEVEL,
-    limits: { maxQueryNodes: e.MAX_QUERY_NODES },
+    limits: {
+      maxQueryNodes: e.MAX_QUERY_NODES,
+      rate:
+        e.RATE_LIMIT === 'off'
+          ? undefined
+          : {
+              orgPoints: e.RATE_LIMIT_ORG_POINTS,
+              userPoints: e.RATE_LIMIT_USER_POINTS,
+              badTokensPerAddress: e.RATE_LIMIT_BAD_TOKENS,
+            },
+      trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    },
     database: {
       adminUrl: local ? e.DATABASE_URL : undefined,
       embedded: local && !e.DATABASE_URL,

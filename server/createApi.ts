@@ -16,6 +16,7 @@ import { buildGatewaySchema } from '../schema/buildGatewaySchema.js';
 import { createApolloServer } from './http/apolloServer.js';
 import { loadPersistedOperations } from './http/persistedOperations.js';
 import { createApiServer } from './http/apiServer.js';
+import { RateLimits } from './http/rateLimits.js';
 
 export interface Api {
   server: Server;
@@ -33,6 +34,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
     await Promise.all([pool.end(), readinessPool.end()]);
   };
   const verifier = createTokenVerifier(config.auth, logger);
+  const rateLimits = config.limits.rate && new RateLimits(config.limits.rate);
   try {
     const gateway = await buildGatewaySchema(pool);
     const { persistedOperationsFile, persistedOperationsOnly } = config.http;
@@ -43,7 +45,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       gateway,
       config.env,
       logger,
-      config.limits.maxQueryNodes,
+      { maxQueryNodes: config.limits.maxQueryNodes, rateLimits },
       persisted?.store,
     );
     const api = createApiServer({
@@ -55,6 +57,8 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       statementTimeoutMs: config.database.statementTimeoutMs,
       maxBodyBytes: config.http.maxBodyBytes,
       allowList: persistedOperationsOnly ? persisted : undefined,
+      rateLimits,
+      trustedProxyHops: config.limits.trustedProxyHops,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
     });
     let stopped: Promise<void> | undefined;

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'BAD_USER_INPUT',
   'CONFLICT',
+  'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -34,6 +35,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 400;
     case 'CONFLICT':
       return 409;
+    case 'RATE_LIMITED':
+      return 429;
     case 'SERVICE_UNAVAILABLE':
       return 503;
     case 'INTERNAL_SERVER_ERROR':
@@ -56,6 +59,8 @@ export function genericMessage(code: ErrorCode): string {
       return 'The input is not valid.';
     case 'CONFLICT':
       return "The job's current status does not allow this change.";
+    case 'RATE_LIMITED':
+      return 'Too many requests: retry after the number of seconds in Retry-After.';
     case 'SERVICE_UNAVAILABLE':
       return 'The service is temporarily unavailable; retry shortly.';
     case 'INTERNAL_SERVER_ERROR':

@@ -2,16 +2,20 @@
  * Apollo Server 5 has no executor option, only its gateway interface: this
  * gives Apollo the public schema (to parse, validate and cache documents) and
  * an executor that measures the operation's cost (refusing it over the node
- * limit before any database work), routes it (schema/compose/router.ts),
+ * limit, or over its org's or user's rate budget, before any database
+ * work), routes it (schema/compose/router.ts),
  * then settles the request's transaction and masks the errors.
  */
 import { printSchema, type ExecutionResult } from 'graphql';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from '../../schema/context.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
-import { requestError, toClientError } from '../../schema/errors/toClientError.js';
+import { clientError, requestError, toClientError } from '../../schema/errors/toClientError.js';
 import { QueryCost } from '../../schema/limits/queryCost.js';
 import { settleTransaction } from './settleTransaction.js';
+import { pointsFor, type RateLimits } from './rateLimits.js';
+import { rateLimitMessage } from './rateLimitResponse.js';
+import type { ApiUsage } from './requestContext.js';
 
 function maskErrors(result: ExecutionResult, context: GatewayContext): ExecutionResult {
   if (!result.errors?.length) return result;
@@ -20,15 +24,31 @@ function maskErrors(result: ExecutionResult, context: GatewayContext): Execution
   return { ...result, errors: result.errors.map((error) => toClientError(error, context.logger)) };
 }
 
-export function apolloGateway(gateway: GatewaySchema, maxQueryNodes: number): GatewayInterface {
-  const queryCost = new QueryCost(gateway.publicSchema, maxQueryNodes);
+export interface RequestLimits {
+  /** Requests whose operation may return more nodes are refused (schema/limits/queryCost.ts). */
+  maxQueryNodes: number;
+  /** Per-minute budgets the request's cost is spent from; none with RATE_LIMIT=off. */
+  rateLimits: RateLimits | undefined;
+}
+
+export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): GatewayInterface {
+  const queryCost = new QueryCost(gateway.publicSchema, limits.maxQueryNodes);
+  const { rateLimits } = limits;
   const executor: GatewayExecutor = async (requestContext) => {
-    const context = requestContext.context as GatewayContext;
+    const context = requestContext.context as GatewayContext & { usage: ApiUsage };
     const { document, operation } = requestContext;
     const measured = queryCost.measure(document, operation, requestContext.request.variables);
     if ('errors' in measured) return { errors: measured.errors.map(requestError) };
     context.usage.cost = measured.cost;
     if (measured.refusal) return { errors: [measured.refusal] };
+    if (rateLimits) {
+      const points = pointsFor(measured.cost);
+      const state = (context.usage.rateLimit = await rateLimits.spend(context.claims, points));
+      if (state.refusedBy) {
+        const message = rateLimitMessage(state, points);
+        return { errors: [clientError('RATE_LIMITED', message, undefined, undefined, { points })] };
+      }
+    }
     const isMutation = operation.operation === 'mutation';
     context.db.setReadOnly(!isMutation);
     const result = await gateway.router.execute({

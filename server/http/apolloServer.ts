@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayContext } from '../../schema/context.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
 import { makeFormatError } from '../../schema/errors/formatApolloError.js';
-import { apolloGateway } from './apolloGateway.js';
+import { apolloGateway, type RequestLimits } from './apolloGateway.js';
 import { DOCUMENT_LIMITS, documentLimitsRule } from '../../schema/limits/documentLimits.js';
 import { httpStatusPlugin } from './plugins/httpStatusPlugin.js';
 
@@ -26,14 +26,13 @@ export async function createApolloServer(
   gateway: GatewaySchema,
   env: HeimdexEnv,
   logger: Logger,
-  /** Requests whose operation may return more nodes are refused (schema/limits/queryCost.ts). */
-  maxQueryNodes: number,
+  limits: RequestLimits,
   /** Read-only persisted operations (server/http/persistedOperations.ts); none: the protocol is off. */
   persistedOperations?: PersistedQueryOptions['cache'],
 ): Promise<ApolloServer<GatewayContext>> {
   const open = exposesSchema(env);
   const server = new ApolloServer<GatewayContext>({
-    gateway: apolloGateway(gateway, maxQueryNodes),
+    gateway: apolloGateway(gateway, limits),
     logger: logger.child({ component: 'apollo' }),
     introspection: open,
     hideSchemaDetailsFromClientErrors: !open,

@@ -1,8 +1,9 @@
 /**
  * `POST /graphql`: authenticate first (a refused token never reaches the
- * database), then hand the request to Apollo with a context holding the
- * verified claims and the request's transaction, which is always settled
- * before the response leaves.
+ * database), refuse a caller whose rate budget is already spent, then hand
+ * the request to Apollo with a context holding the verified claims and the
+ * request's transaction, which is always settled before the response
+ * leaves. Every answer to an authenticated request carries RateLimit-*.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
@@ -10,6 +11,7 @@ import type pg from 'pg';
 import { AuthError } from '../auth/AuthError.js';
 import { bearerToken } from '../auth/bearerToken.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
+import type { RequestClaims } from '../auth/claims.js';
 import type { GatewayContext } from '../../schema/context.js';
 import { sendAuthFailure } from './authFailure.js';
 import type { PersistedOperations } from './persistedOperations.js';
@@ -17,6 +19,13 @@ import { BodyTooLargeError, readBody } from './readBody.js';
 import { sendGraphqlError } from './sendJson.js';
 import type { RequestLog } from './requestLog.js';
 import { RequestContext } from './requestContext.js';
+import { clientAddress } from './clientAddress.js';
+import type { RateLimits } from './rateLimits.js';
+import {
+  logRateLimited,
+  rateLimitHeaders as headersFor,
+  sendRateLimited,
+} from './rateLimitResponse.js';
 
 export interface GraphqlHandlerDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -26,6 +35,10 @@ export interface GraphqlHandlerDeps {
   maxBodyBytes: number;
   /** With PERSISTED_OPERATIONS_ONLY: the only documents accepted. */
   allowList?: Pick<PersistedOperations, 'allows'> | undefined;
+  /** Per-minute budgets (server/http/rateLimits.ts); none with RATE_LIMIT=off. */
+  rateLimits: RateLimits | undefined;
+  /** Proxies whose X-Forwarded-For entries are trusted (server/http/clientAddress.ts). */
+  trustedProxyHops: number;
 }
 
 function headerMap(req: IncomingMessage): HeaderMap {
@@ -42,32 +55,74 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   return JSON.parse(text) as unknown;
 }
 
+/**
+ * The caller's claims, or undefined when the request was answered already:
+ * 401/403/503 for refused credentials, 429 when the client's address has
+ * spent its budget of failed verifications (then only tokens verified
+ * earlier, still cached, get through: no signature check is spent on it).
+ */
+async function authenticate(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: GraphqlHandlerDeps,
+  log: RequestLog,
+): Promise<RequestClaims | undefined> {
+  const address = deps.rateLimits && clientAddress(req, deps.trustedProxyHops);
+  try {
+    const token = bearerToken(req.headers.authorization);
+    const spent = address !== undefined && (await deps.rateLimits?.badTokensSpent(address));
+    if (spent) {
+      const claims = deps.verifier.cached(token);
+      if (!claims) sendRateLimited(req, res, spent, log.logger, { ip: address });
+      return claims;
+    }
+    return await deps.verifier.verify(token);
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    if (address !== undefined && err.code === 'UNAUTHENTICATED') {
+      await deps.rateLimits?.badToken(address);
+    }
+    sendAuthFailure(req, res, err, log.logger);
+    return undefined;
+  }
+}
+
 export async function handleGraphql(
   req: IncomingMessage,
   res: ServerResponse,
   deps: GraphqlHandlerDeps,
   log: RequestLog,
 ): Promise<void> {
-  let context: GatewayContext;
-  try {
-    const claims = await deps.verifier.verify(bearerToken(req.headers.authorization));
-    log.bind({ orgId: claims.orgId, sub: claims.sub, role: claims.role });
-    context = new RequestContext(claims, log, deps.pool, deps.statementTimeoutMs);
-  } catch (err) {
-    if (!(err instanceof AuthError)) throw err;
-    sendAuthFailure(req, res, err, log.logger);
+  const claims = await authenticate(req, res, deps, log);
+  if (!claims) return;
+  log.bind({ orgId: claims.orgId, sub: claims.sub, role: claims.role });
+  const { rateLimits } = deps;
+  const spent = await rateLimits?.check(claims);
+  if (spent) {
+    sendRateLimited(req, res, spent, log.logger);
     return;
   }
+  const context = new RequestContext(claims, log, deps.pool, deps.statementTimeoutMs);
+  /** RateLimit-* on every answer; a request refused before execution spends 1 point. */
+  const rateLimitHeaders = async (): Promise<void> => {
+    if (!rateLimits) return;
+    context.usage.rateLimit ??= await rateLimits.spend(claims, 1);
+    for (const [name, value] of Object.entries(headersFor(context.usage.rateLimit))) {
+      res.setHeader(name, value);
+    }
+  };
 
   let body: unknown;
   try {
     body = parseBody(await readBody(req, deps.maxBodyBytes), req.headers['content-type']);
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
+      await rateLimitHeaders();
       sendGraphqlError(req, res, 413, 'BAD_USER_INPUT', 'The request body is too large.');
       return;
     }
     if (err instanceof SyntaxError) {
+      await rateLimitHeaders();
       sendGraphqlError(req, res, 400, 'BAD_USER_INPUT', 'The request body is not valid JSON.');
       return;
     }
@@ -75,6 +130,7 @@ export async function handleGraphql(
   }
 
   if (deps.allowList && !deps.allowList.allows(body)) {
+    await rateLimitHeaders();
     sendGraphqlError(
       req,
       res,
@@ -98,6 +154,9 @@ export async function handleGraphql(
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
+    await rateLimitHeaders();
+    const state = context.usage.rateLimit;
+    if (state?.refusedBy) logRateLimited(log.logger, state, { nodes: context.usage.cost?.nodes });
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
     } else {

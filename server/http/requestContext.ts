@@ -9,10 +9,16 @@ import type { Logger } from '../logger.js';
 import { RequestTransaction } from '../db/requestTransaction.js';
 import type { GatewayContext, RequestUsage } from '../../schema/context.js';
 import type { RequestLog } from './requestLog.js';
+import type { RateLimitState } from './rateLimits.js';
+
+/** What the request spends: its cost (schema/) and, here, its rate budget after spending it. */
+export interface ApiUsage extends RequestUsage {
+  rateLimit?: RateLimitState;
+}
 
 export class RequestContext implements GatewayContext {
   readonly db: RequestTransaction;
-  readonly usage: RequestUsage = {};
+  readonly usage: ApiUsage = {};
 
   constructor(
     readonly claims: RequestClaims,

@@ -1,7 +1,8 @@
 /**
  * The HTTP status of a GraphQL response, from its error codes (ARCHITECTURE,
  * "Errors clients see"): 503 + Retry-After when the database was
- * unreachable, 400 when the request was refused before execution, 500 or
+ * unreachable, 429 when over a rate budget (its headers are the HTTP
+ * layer's: server/http/graphqlHandler.ts), 400 when the request was refused before execution, 500 or
  * 403 when nothing could be answered; 200 when some data came back.
  * Responses carry private data: never cached.
  */
@@ -15,6 +16,7 @@ export function responseStatus(result: FormattedExecutionResult): number | undef
   const codes = new Set(result.errors?.map((error) => error.extensions?.['code']));
   if (codes.size === 0) return undefined;
   if (codes.has('SERVICE_UNAVAILABLE')) return 503;
+  if (codes.has('RATE_LIMITED')) return 429;
   if (result.data === undefined) return 400;
   if (result.data !== null) return undefined;
   if (codes.has('INTERNAL_SERVER_ERROR')) return 500;
