@@ -2,15 +2,15 @@
  * A fresh, migrated database for one benchmark run: on the given server, or
  * on an embedded PostgreSQL in a temporary folder. Dropped after.
  */
-import type { Logger } from '../server/logger.js';
-import { deriveLocalRoleUrls, withDatabase, type RoleUrls } from '../server/db/roleUrls.js';
+import type { Logger } from '../runtime/logger.js';
+import { deriveLocalRoleUrls, withDatabase, type RoleUrls } from '../runtime/db/roleUrls.js';
 import {
   createDatabase,
   dropDatabase,
   migrateLocally,
   scratchName,
   scratchServer,
-} from '../test/support/scratchDatabase.js';
+} from '../dev/scratchDatabase.js';
 
 export interface BenchDatabase {
   urls: RoleUrls & { admin: string };

@@ -18,16 +18,18 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { run, type WorkerEvents } from 'graphile-worker';
-import { childEnv, loadBenchSettings, loadConfig, type Config } from '../server/config.js';
-import { createLogger } from '../server/logger.js';
-import { graphileLogger } from '../server/graphileLogger.js';
+import { loadConfig, type Config } from '../runtime/config.js';
+import { childEnv } from '../runtime/process/childProcess.js';
+import { loadBenchSettings } from './benchSettings.js';
+import { createLogger } from '../runtime/logger.js';
+import { graphileLogger } from '../runtime/graphileLogger.js';
 import { startWorker } from '../worker/runner.js';
-import { createJob } from '../test/support/jobs.js';
+import { createJob } from '../dev/memberJobs.js';
 import { benchDatabase } from './benchDatabase.js';
 import { measureDrain, type DrainResult } from './drain.js';
 import { median } from './median.js';
 import { postmasterPid } from './cpu.js';
-import { runMain } from '../server/bin/runMain.js';
+import { runMain } from '../runtime/process/runMain.js';
 
 /** The ledger transitions a job makes: start, two stages, succeed. */
 const TRANSITIONS_PER_JOB = 4;

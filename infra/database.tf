@@ -50,7 +50,7 @@ resource "random_password" "database" {
 # authenticator and the worker must never be. So `migrate`, run as the owner,
 # creates heimdex_authenticator and heimdex_worker itself (sql/roles.sql) and
 # sets their passwords from the URLs the migration job is given
-# (server/db/prepareDatabase.ts); their passwords are generated above.
+# (server/db/migrateDatabase.ts); their passwords are generated above.
 resource "google_sql_user" "owner" {
   name     = local.database_roles.owner
   instance = google_sql_database_instance.main.name

@@ -7,8 +7,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import { ConfigError, isLoopbackHost, type Config } from './config.js';
-import type { Logger } from './logger.js';
+import { ConfigError, isLoopbackHost, type Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/logger.js';
 import { createTokenVerifier } from './auth/tokenVerifier.js';
 import { createApiPool } from './db/apiPool.js';
 import { createReadinessCheck } from './db/readiness.js';

@@ -11,17 +11,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
-import { childEnv, loadTestSettings } from '../server/config.js';
-import { createLogger } from '../server/logger.js';
-import { withDatabase } from '../server/db/roleUrls.js';
-import { projectRoot } from '../server/paths.js';
+import { childEnv } from '../runtime/process/childProcess.js';
+import { loadTestSettings } from './support/testSettings.js';
+import { createLogger } from '../runtime/logger.js';
+import { withDatabase } from '../runtime/db/roleUrls.js';
+import { projectRoot } from '../runtime/paths.js';
 import {
   createDatabase,
   dropDatabase,
   migrateLocally,
   scratchName,
   scratchServer,
-} from './support/scratchDatabase.js';
+} from '../dev/scratchDatabase.js';
 
 const settings = loadTestSettings();
 const logger = createLogger({

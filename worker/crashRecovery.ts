@@ -10,7 +10,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { WorkerEvents } from 'graphile-worker';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export interface CrashRecovery {
   /** Whether the last heartbeat and sweep reached the database (false until the first has). */

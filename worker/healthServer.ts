@@ -7,8 +7,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../server/logger.js';
-import { sendJson } from '../server/http/sendJson.js';
+import type { Logger } from '../runtime/logger.js';
+import { sendJson } from '../runtime/http/sendJson.js';
 import type { WorkerHealth } from './runner.js';
 
 export interface HealthServer {

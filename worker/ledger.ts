@@ -7,8 +7,9 @@
  * long as that transaction.
  */
 import type pg from 'pg';
+import { CLAIM_SETTINGS, setLocalSettingsSql } from '../runtime/db/transactionSettings.js';
 import { withReconnect } from './reconnect.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export const STAGES = ['extracting', 'analyzing', 'indexing'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -34,7 +35,7 @@ export type JobErrorCode =
   'DETERMINISTIC_FAILURE' | 'DATABASE_ERROR' | 'DATABASE_UNAVAILABLE' | 'INTERNAL_ERROR';
 
 function scoped(call: string): string {
-  return `with claim as materialized (select set_config('jwt.claims.org_id', $1::text, true))
+  return `with claim as materialized (select ${setLocalSettingsSql([CLAIM_SETTINGS.orgId])})
 select ${call} as state from claim`;
 }
 

@@ -16,10 +16,11 @@
  */
 import type { JobHelpers } from 'graphile-worker';
 import pg from 'pg';
-import { DatabaseUnavailableError } from './reconnect.js';
+import { DatabaseUnavailableError } from '../runtime/errors/HeimdexError.js';
+import { isUuid } from '../runtime/uuid.js';
 import { queueJobOf, stopRetrying, type QueueJob } from './queueJob.js';
 import type { JobErrorCode, JobRun, Ledger, LedgerState, Stage } from './ledger.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 /** A failure the work itself decides on, with the code and message the ledger records. */
 export class StageFailure extends Error {
@@ -61,12 +62,9 @@ export interface LedgerTaskDeps {
   logger: Logger;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function runOf(payload: unknown, queueJob: QueueJob): JobRun | null {
   const { jobId, orgId } = (payload ?? {}) as Record<string, unknown>;
-  if (typeof jobId !== 'string' || !UUID.test(jobId)) return null;
-  if (typeof orgId !== 'string' || !UUID.test(orgId)) return null;
+  if (!isUuid(jobId) || !isUuid(orgId)) return null;
   return { jobId, orgId, attempt: queueJob.attempts };
 }
 

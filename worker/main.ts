@@ -4,10 +4,10 @@
  * mode) to a database `migrate` has already prepared; SIGTERM/SIGINT drain it
  * and exit 0. With WORKER_HEALTH_PORT set it also serves GET /healthz there.
  */
-import { loadConfig, maskUrl, summarizeConfig } from '../server/config.js';
-import { createLogger } from '../server/logger.js';
-import { roleUrl } from '../server/db/roleUrls.js';
-import { runMain } from '../server/bin/runMain.js';
+import { loadConfig, maskUrl, summarizeConfig } from '../runtime/config.js';
+import { createLogger } from '../runtime/logger.js';
+import { roleUrl } from '../runtime/db/roleUrls.js';
+import { runMain } from '../runtime/process/runMain.js';
 import { startWorker, type RunningWorker } from './runner.js';
 import { startHealthServer } from './healthServer.js';
 

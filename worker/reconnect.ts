@@ -5,46 +5,8 @@
  * way must be idempotent (the ledger's transitions are).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-
-/** SQLSTATEs that mean "the server went away", not "your statement is wrong". */
-const SERVER_GONE_SQLSTATES = new Set([
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (starting up, shutting down)
-]);
-const CONNECTION_EXCEPTION_CLASS = '08';
-
-/** Socket errors from Node while connecting or talking to the server. */
-const NETWORK_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
-
-/**
- * True when `err` says the connection was lost rather than the statement
- * refused. node-postgres reports a connection that dropped mid-query, and a
- * pool that timed out connecting, as a plain `Error` with no code at all.
- */
-export function isConnectionLost(err: unknown): boolean {
-  if (err instanceof pg.DatabaseError) {
-    const code = err.code ?? '';
-    return SERVER_GONE_SQLSTATES.has(code) || code.startsWith(CONNECTION_EXCEPTION_CLASS);
-  }
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return NETWORK_ERRNOS.has(code);
-  return err.constructor === Error;
-}
-
-export class DatabaseUnavailableError extends Error {
-  override readonly name = 'DatabaseUnavailableError';
-}
+import { DatabaseUnavailableError } from '../runtime/errors/HeimdexError.js';
+import { isConnectionLost } from '../runtime/errors/sqlState.js';
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 2_000;

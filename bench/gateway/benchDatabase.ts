@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Config } from '../../server/config.js';
-import type { Logger } from '../../server/logger.js';
+import type { Config } from '../../runtime/config.js';
+import type { Logger } from '../../runtime/logger.js';
 import { benchDatabase } from '../benchDatabase.js';
 
 export const ORGS = 100;

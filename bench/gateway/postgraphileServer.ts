@@ -10,14 +10,14 @@ import { postgraphile } from 'postgraphile';
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { pgSmartTags } from 'postgraphile/utils';
 import { grafserv } from 'grafserv/node';
-import { loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
-import { roleUrl } from '../../server/db/roleUrls.js';
+import { loadConfig } from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
+import { roleUrl } from '../../runtime/db/roleUrls.js';
 import { bearerToken } from '../../server/auth/bearerToken.js';
 import { createTokenVerifier } from '../../server/auth/tokenVerifier.js';
 import { DATABASE_ROLE, type RequestClaims } from '../../server/auth/claims.js';
 import { makePgPreset } from '../../schema/postgraphile/preset.js';
-import { runMain } from '../../server/bin/runMain.js';
+import { runMain } from '../../runtime/process/runMain.js';
 
 const claimsByRequest = new WeakMap<IncomingMessage, RequestClaims>();
 

@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import type { Logger } from '../../server/logger.js';
-import { genericMessage } from './errorCodes.js';
+import type { Logger } from '../../runtime/logger.js';
+import { genericMessage } from '../../runtime/errors/errorCodes.js';
 import { isClientSafe } from './toClientError.js';
 import { tokenLimitRefusal } from '../limits/documentLimits.js';
 

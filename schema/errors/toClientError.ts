@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
-import type { Logger } from '../../server/logger.js';
-import { carriesErrorId, genericMessage, type ErrorCode } from './errorCodes.js';
+import type { Logger } from '../../runtime/logger.js';
+import { carriesErrorId, genericMessage, type ErrorCode } from '../../runtime/errors/errorCodes.js';
 import { classifyError, rootCause } from './classifyError.js';
-import { HeimdexError } from './HeimdexError.js';
+import { HeimdexError } from '../../runtime/errors/HeimdexError.js';
 
 /** Errors built here (or by the HTTP layer) that are safe to send as they are. */
 const clientSafe = new WeakSet<GraphQLError>();

@@ -6,9 +6,9 @@
  * status machine trigger still guards the transition; the queue triggers
  * remove (cancel) or re-add (retry) the graphile-worker job.
  */
-import type { RequestTransaction } from '../../server/db/requestTransaction.js';
+import type { RequestDatabase } from '../context.js';
 import type { Job } from '../typegraphql/Job.js';
-import { HeimdexError } from '../errors/HeimdexError.js';
+import { HeimdexError } from '../../runtime/errors/HeimdexError.js';
 import { jobColumns } from './jobColumns.js';
 
 interface Transition {
@@ -66,11 +66,7 @@ function transitionSql({ set, eventDetail, action }: Transition): string {
 
 type ChangeResult = Job & { previousStatus: string; changed: boolean };
 
-async function changeStatus(
-  db: RequestTransaction,
-  id: string,
-  transition: Transition,
-): Promise<Job> {
+async function changeStatus(db: RequestDatabase, id: string, transition: Transition): Promise<Job> {
   const { rows } = await db.query<ChangeResult>({
     text: transitionSql(transition),
     values: [id, transition.from],
@@ -87,8 +83,8 @@ async function changeStatus(
   return job;
 }
 
-export const cancelJob = (db: RequestTransaction, id: string): Promise<Job> =>
+export const cancelJob = (db: RequestDatabase, id: string): Promise<Job> =>
   changeStatus(db, id, CANCEL);
 
-export const retryJob = (db: RequestTransaction, id: string): Promise<Job> =>
+export const retryJob = (db: RequestDatabase, id: string): Promise<Job> =>
   changeStatus(db, id, RETRY);

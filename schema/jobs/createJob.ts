@@ -5,7 +5,7 @@
  * returns the org's existing job; two concurrent creates with the same key
  * meet at the unique constraint, and the second returns the first's job.
  */
-import type { RequestTransaction } from '../../server/db/requestTransaction.js';
+import type { RequestDatabase } from '../context.js';
 import type { CreateJobInput } from '../typegraphql/CreateJobInput.js';
 import type { Job } from '../typegraphql/Job.js';
 import { jobColumns } from './jobColumns.js';
@@ -19,7 +19,7 @@ const OPTIONAL_COLUMNS = [
 ] as const;
 
 export async function createJob(
-  db: RequestTransaction,
+  db: RequestDatabase,
   input: CreateJobInput,
 ): Promise<{ job: Job; created: boolean }> {
   const columns = ['type'];

@@ -7,7 +7,7 @@
  * `offset` is removed: cursors page.
  */
 import { lambda, type ConnectionStep, type FieldArgs, type Step } from 'grafast';
-import { HeimdexError } from '../errors/HeimdexError.js';
+import { HeimdexError } from '../../runtime/errors/HeimdexError.js';
 
 export const MAX_PAGE_SIZE = 100;
 /** The page of a connection below the root when neither `first` nor `last` is given. */

@@ -3,6 +3,7 @@
  * these reach Postgres, and the role only through the allow-list below.
  */
 import type { JWTPayload } from 'jose';
+import { isUuid } from '../../runtime/uuid.js';
 import { AuthError } from './AuthError.js';
 
 export const APP_ROLES = ['viewer', 'member', 'admin'] as const;
@@ -23,7 +24,6 @@ export interface RequestClaims {
   role: AppRole;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,255}$/;
 
@@ -78,7 +78,7 @@ function orgAndRoleOf(payload: JWTPayload): { orgId: string; role: AppRole } {
   const namespace = CLAIM_NAMESPACES.find((n) => present(n.org(payload)));
   if (!namespace) throw new AuthError('missing_org', 'FORBIDDEN');
   const org = namespace.org(payload);
-  if (typeof org !== 'string' || !UUID.test(org)) throw new AuthError('invalid_org', 'FORBIDDEN');
+  if (!isUuid(org)) throw new AuthError('invalid_org', 'FORBIDDEN');
   const role = namespace.role(payload);
   if (!present(role)) return { orgId: org.toLowerCase(), role: 'member' };
   if (isAppRole(role)) return { orgId: org.toLowerCase(), role };

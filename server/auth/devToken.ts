@@ -1,6 +1,6 @@
 /** Dev tokens (HS256), for local mode's start banner, `npm run token` and tests. */
 import { SignJWT } from 'jose';
-import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../config.js';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../../runtime/config.js';
 import type { AppRole } from './claims.js';
 
 export interface DevTokenClaims {

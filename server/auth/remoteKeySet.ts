@@ -14,7 +14,7 @@
  * last one, so verified-token caches can forget what removed keys signed.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../runtime/logger.js';
 import { AuthError } from './AuthError.js';
 
 export interface RemoteKeySetOptions {

@@ -13,8 +13,8 @@
  * so a key the provider removed stops working at the next key set fetch.
  */
 import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, type AuthConfig } from '../config.js';
-import type { Logger } from '../logger.js';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, type AuthConfig } from '../../runtime/config.js';
+import type { Logger } from '../../runtime/logger.js';
 import { AuthError } from './AuthError.js';
 import { claimsFromPayload, type RequestClaims } from './claims.js';
 import { reasonForJoseError } from './joseFailure.js';

@@ -3,11 +3,11 @@
  * heimdex_authenticator (API_DATABASE_URL, or derived from DATABASE_URL in
  * local mode) and serves until SIGTERM/SIGINT, then drains and exits 0.
  */
-import { loadConfig, summarizeConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { roleUrl } from '../db/roleUrls.js';
+import { loadConfig, summarizeConfig } from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
+import { roleUrl } from '../../runtime/db/roleUrls.js';
 import { createApi } from '../createApi.js';
-import { runMain } from './runMain.js';
+import { runMain } from '../../runtime/process/runMain.js';
 
 await runMain('api', async ({ onShutdown }) => {
   const config = loadConfig();

@@ -1,13 +1,15 @@
-/** `npm run migrate`: bring the database up to date, then exit. */
-import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { prepareDatabase } from '../db/prepareDatabase.js';
-import { runMain } from './runMain.js';
+/**
+ * The migration job: bring the database up to date as heimdex_owner
+ * (MIGRATION_DATABASE_URL, or derived from DATABASE_URL in local mode), then
+ * exit. It never starts a database; `npm run migrate` does, locally.
+ */
+import { loadConfig } from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
+import { runMain } from '../../runtime/process/runMain.js';
+import { migrateDatabase } from '../db/migrateDatabase.js';
 
-await runMain('migrate', async ({ onShutdown }) => {
+await runMain('migrate', async () => {
   const config = loadConfig();
   const logger = createLogger({ ...config, service: 'heimdex-migrate' });
-  const db = await prepareDatabase(config, logger);
-  onShutdown(db.stop);
-  await db.stop();
+  await migrateDatabase(config, config.database.adminUrl, logger);
 });

@@ -4,13 +4,13 @@
  * uses). Local mode only: HEIMDEX_ENV unset means local here.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadLocalConfig } from '../config.js';
+import { ConfigError, loadLocalConfig } from '../../runtime/config.js';
 import { APP_ROLES, type AppRole } from '../auth/claims.js';
 import { signDevToken } from '../auth/devToken.js';
-import { runMain } from './runMain.js';
+import { isUuid } from '../../runtime/uuid.js';
+import { runMain } from '../../runtime/process/runMain.js';
 
 const USAGE = 'usage: npm run token -- --org <uuid> --sub <id> [--role viewer|member|admin]';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 await runMain('token', async () => {
   const config = loadLocalConfig();
@@ -23,12 +23,7 @@ await runMain('token', async () => {
     options: { org: { type: 'string' }, sub: { type: 'string' }, role: { type: 'string' } },
   });
   const role = values.role ?? 'member';
-  if (
-    !values.org ||
-    !UUID.test(values.org) ||
-    !values.sub ||
-    !APP_ROLES.includes(role as AppRole)
-  ) {
+  if (!values.org || !isUuid(values.org) || !values.sub || !APP_ROLES.includes(role as AppRole)) {
     throw new ConfigError(USAGE);
   }
   const token = await signDevToken(config.auth.secret, {

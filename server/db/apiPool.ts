@@ -4,8 +4,8 @@
  * request pool does not make a healthy instance look unreachable.
  */
 import pg from 'pg';
-import type { DatabaseConfig } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { DatabaseConfig } from '../../runtime/config.js';
+import type { Logger } from '../../runtime/logger.js';
 
 export function createApiPool(
   db: DatabaseConfig,

@@ -10,10 +10,10 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { runMigrations as runWorkerMigrations } from 'graphile-worker';
-import type { Logger } from '../logger.js';
-import { graphileLogger } from '../graphileLogger.js';
-import { localRolePassword } from './roleUrls.js';
-import { sqlDir } from '../paths.js';
+import type { Logger } from '../../runtime/logger.js';
+import { graphileLogger } from '../../runtime/graphileLogger.js';
+import { localRolePassword } from '../../runtime/db/roleUrls.js';
+import { sqlDir } from '../../runtime/paths.js';
 
 /** pg_advisory_lock key: the bytes of "heimdex" folded into a bigint. */
 const MIGRATION_LOCK_KEY = 0x68656964_6578n;

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { readMigrationFiles } from './migrate.js';
-import { closesConnection } from './closesConnection.js';
+import { closesConnection } from '../../runtime/errors/sqlState.js';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 

@@ -14,17 +14,15 @@
 import pg from 'pg';
 import type { PgClient, PgClientQuery, PgClientResult, WithPgClient } from '@dataplan/pg';
 import { classifyError } from '../../schema/errors/classifyError.js';
-import { DatabaseUnavailableError, HeimdexError } from '../../schema/errors/HeimdexError.js';
+import { DatabaseUnavailableError, HeimdexError } from '../../runtime/errors/HeimdexError.js';
+import type { RequestDatabase, Statement } from '../../schema/context.js';
 import { statementName } from './preparedStatements.js';
-import { closesConnection } from './closesConnection.js';
+import { closesConnection } from '../../runtime/errors/sqlState.js';
 import {
   failedBeforeStatement,
   queryWithTransactionStart,
   type TransactionSettings,
 } from './transactionStart.js';
-
-/** A statement; `rowMode: 'array'` returns rows as arrays (PostGraphile asks for it). */
-export type Statement = pg.QueryConfig & { rowMode?: 'array' };
 
 /** Errors below SQL (no SQLSTATE) mean the connection itself is unusable. */
 function asDatabaseError(err: unknown): unknown {
@@ -32,7 +30,7 @@ function asDatabaseError(err: unknown): unknown {
   return new DatabaseUnavailableError('the database connection failed', { cause: err });
 }
 
-export class RequestTransaction {
+export class RequestTransaction implements RequestDatabase {
   #readOnly = true;
   #started: Promise<pg.PoolClient> | undefined;
   #client: pg.PoolClient | undefined;

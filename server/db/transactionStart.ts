@@ -18,6 +18,11 @@
  * hooks: submit, prepare, handleDataRow, handleCommandComplete, handleError).
  */
 import pg from 'pg';
+import {
+  CLAIM_SETTINGS,
+  setLocalSettingsSql,
+  type SettingName,
+} from '../../runtime/db/transactionSettings.js';
 import { DATABASE_ROLE, type RequestClaims } from '../auth/claims.js';
 
 export interface TransactionSettings {
@@ -28,11 +33,11 @@ export interface TransactionSettings {
 }
 
 /** Transaction-local settings: each name with where its value (a parameter) comes from. */
-const SETTINGS: ReadonlyArray<readonly [string, (s: TransactionSettings) => string]> = [
+const SETTINGS: ReadonlyArray<readonly [SettingName, (s: TransactionSettings) => string]> = [
   ['role', ({ claims }) => DATABASE_ROLE[claims.role]],
-  ['jwt.claims.org_id', ({ claims }) => claims.orgId],
-  ['jwt.claims.sub', ({ claims }) => claims.sub],
-  ['jwt.claims.role', ({ claims }) => claims.role],
+  [CLAIM_SETTINGS.orgId, ({ claims }) => claims.orgId],
+  [CLAIM_SETTINGS.sub, ({ claims }) => claims.sub],
+  [CLAIM_SETTINGS.role, ({ claims }) => claims.role],
   // pg_stat_activity shows it: a DBA can find the request's log lines.
   ['application_name', ({ requestId }) => `heimdex-api ${requestId}`],
   ['statement_timeout', ({ statementTimeoutMs }) => String(Math.trunc(statementTimeoutMs))],
@@ -44,8 +49,7 @@ const PREFIX = {
   beginReadWrite: { name: 'heimdex_begin', text: 'begin' },
   settings: {
     name: 'heimdex_transaction_settings',
-    // The names are this file's constants; every value is a parameter.
-    text: `select ${SETTINGS.map(([name], i) => `pg_catalog.set_config('${name}', $${i + 1}, true)`).join(', ')}`,
+    text: `select ${setLocalSettingsSql(SETTINGS.map(([name]) => name))}`,
   },
 } as const;
 

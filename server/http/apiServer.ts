@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../runtime/logger.js';
 import type { ReadinessCheck } from '../db/readiness.js';
-import { genericMessage } from '../../schema/errors/errorCodes.js';
+import { genericMessage } from '../../runtime/errors/errorCodes.js';
 import { handleGraphql, type GraphqlHandlerDeps } from './graphqlHandler.js';
 import { sendHealth, sendReadiness } from './health.js';
-import { sendGraphqlError, sendJson } from './sendJson.js';
+import { sendJson } from '../../runtime/http/sendJson.js';
+import { sendGraphqlError } from './sendGraphqlError.js';
 import { RequestLog } from './requestLog.js';
 
 export interface ApiServerDeps extends GraphqlHandlerDeps {

@@ -8,16 +8,15 @@
  */
 import { printSchema, type ExecutionResult } from 'graphql';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import type { GatewayContext } from '../../schema/context.js';
+import type { RequestContext } from './requestContext.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
 import { clientError, requestError, toClientError } from '../../schema/errors/toClientError.js';
 import { QueryCost } from '../../schema/limits/queryCost.js';
 import { settleTransaction } from './settleTransaction.js';
 import { pointsFor, type RateLimits } from './rateLimits.js';
 import { rateLimitMessage } from './rateLimitResponse.js';
-import type { ApiUsage } from './requestContext.js';
 
-function maskErrors(result: ExecutionResult, context: GatewayContext): ExecutionResult {
+function maskErrors(result: ExecutionResult, context: RequestContext): ExecutionResult {
   if (!result.errors?.length) return result;
   // No data at all: the variables or the operation were refused before execution.
   if (result.data === undefined) return { errors: result.errors.map(requestError) };
@@ -35,7 +34,7 @@ export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): Ga
   const queryCost = new QueryCost(gateway.publicSchema, limits.maxQueryNodes);
   const { rateLimits } = limits;
   const executor: GatewayExecutor = async (requestContext) => {
-    const context = requestContext.context as GatewayContext & { usage: ApiUsage };
+    const context = requestContext.context as RequestContext;
     const { document, operation } = requestContext;
     const measured = queryCost.measure(document, operation, requestContext.request.variables);
     if ('errors' in measured) return { errors: measured.errors.map(requestError) };

@@ -8,9 +8,9 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
-import type { HeimdexEnv } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { GatewayContext } from '../../schema/context.js';
+import type { HeimdexEnv } from '../../runtime/config.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { RequestContext } from './requestContext.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
 import { makeFormatError } from '../../schema/errors/formatApolloError.js';
 import { apolloGateway, type RequestLimits } from './apolloGateway.js';
@@ -29,9 +29,9 @@ export async function createApolloServer(
   limits: RequestLimits,
   /** Read-only persisted operations (server/http/persistedOperations.ts); none: the protocol is off. */
   persistedOperations?: PersistedQueryOptions['cache'],
-): Promise<ApolloServer<GatewayContext>> {
+): Promise<ApolloServer<RequestContext>> {
   const open = exposesSchema(env);
-  const server = new ApolloServer<GatewayContext>({
+  const server = new ApolloServer<RequestContext>({
     gateway: apolloGateway(gateway, limits),
     logger: logger.child({ component: 'apollo' }),
     introspection: open,

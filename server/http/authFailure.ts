@@ -6,11 +6,11 @@
  * address, never the token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../runtime/logger.js';
 import type { AuthError } from '../auth/AuthError.js';
-import { genericMessage, httpStatusFor } from '../../schema/errors/errorCodes.js';
+import { genericMessage, httpStatusFor } from '../../runtime/errors/errorCodes.js';
 import { RETRY_AFTER_SECONDS } from './plugins/httpStatusPlugin.js';
-import { sendGraphqlError } from './sendJson.js';
+import { sendGraphqlError } from './sendGraphqlError.js';
 
 function authHeaders(error: AuthError): Record<string, string> {
   switch (error.code) {

@@ -12,11 +12,10 @@ import { AuthError } from '../auth/AuthError.js';
 import { bearerToken } from '../auth/bearerToken.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
 import type { RequestClaims } from '../auth/claims.js';
-import type { GatewayContext } from '../../schema/context.js';
 import { sendAuthFailure } from './authFailure.js';
 import type { PersistedOperations } from './persistedOperations.js';
 import { BodyTooLargeError, readBody } from './readBody.js';
-import { sendGraphqlError } from './sendJson.js';
+import { sendGraphqlError } from './sendGraphqlError.js';
 import type { RequestLog } from './requestLog.js';
 import { RequestContext } from './requestContext.js';
 import { clientAddress } from './clientAddress.js';
@@ -28,7 +27,7 @@ import {
 } from './rateLimitResponse.js';
 
 export interface GraphqlHandlerDeps {
-  apollo: ApolloServer<GatewayContext>;
+  apollo: ApolloServer<RequestContext>;
   verifier: TokenVerifier;
   pool: pg.Pool;
   statementTimeoutMs: number;

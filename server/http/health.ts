@@ -1,7 +1,7 @@
 /** `GET /healthz` (the process is up; no database) and `GET /readyz` (ready for traffic). */
 import type { ServerResponse } from 'node:http';
 import type { ReadinessCheck } from '../db/readiness.js';
-import { sendJson } from './sendJson.js';
+import { sendJson } from '../../runtime/http/sendJson.js';
 
 export function sendHealth(res: ServerResponse): void {
   sendJson(res, 200, { status: 'ok' });

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { PersistedQueryOptions } from '@apollo/server';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../../runtime/config.js';
 
 type Store = NonNullable<PersistedQueryOptions['cache']>;
 

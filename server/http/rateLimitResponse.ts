@@ -6,10 +6,10 @@
  * (the request's logger carries its org and sub).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../runtime/logger.js';
 import { formatCount } from '../../schema/limits/documentLimits.js';
 import type { RateLimitState } from './rateLimits.js';
-import { sendGraphqlError } from './sendJson.js';
+import { sendGraphqlError } from './sendGraphqlError.js';
 
 export function rateLimitHeaders(state: RateLimitState): Record<string, string> {
   const headers: Record<string, string> = {

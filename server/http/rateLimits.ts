@@ -13,7 +13,7 @@
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RequestClaims } from '../auth/claims.js';
-import type { Config } from '../config.js';
+import type { Config } from '../../runtime/config.js';
 
 /** What one write (a root mutation field) costs on top of the nodes it returns. */
 export const MUTATION_POINTS = 10;

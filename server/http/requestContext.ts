@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { RequestClaims } from '../auth/claims.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../runtime/logger.js';
 import { RequestTransaction } from '../db/requestTransaction.js';
 import type { GatewayContext, RequestUsage } from '../../schema/context.js';
 import type { RequestLog } from './requestLog.js';

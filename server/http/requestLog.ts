@@ -3,7 +3,7 @@
  * pino's child loggers cost a few microseconds each, so the child is made
  * only when the request actually logs something.
  */
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../runtime/logger.js';
 
 export class RequestLog {
   #bindings: Record<string, unknown>;

@@ -5,11 +5,11 @@
  * fails turns the whole response into that failure.
  */
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import type { GatewayContext } from '../../schema/context.js';
+import type { RequestContext } from './requestContext.js';
 
 export async function settleTransaction(
   result: ExecutionResult,
-  context: GatewayContext,
+  context: RequestContext,
   isMutation: boolean,
 ): Promise<ExecutionResult> {
   const failed = (result.errors?.length ?? 0) > 0;

@@ -107,9 +107,9 @@ describe('Dockerfile', () => {
     assert.ok(args.includes('--ignore-scripts'));
   });
 
-  it('compiles only the shipped code (server, schema, worker), not tests or benchmarks', () => {
+  it('compiles only the shipped code (runtime, server, schema, worker), not local tools, tests or benchmarks', () => {
     const build = JSON.parse(readProjectFile('tsconfig.build.json')) as { include: string[] };
-    assert.deepEqual(build.include, ['server', 'schema', 'worker']);
+    assert.deepEqual(build.include, ['runtime', 'server', 'schema', 'worker']);
     const runs = stageInstructions('build').map((i) => i.getArgumentsContent() ?? '');
     assert.ok(runs.some((r) => r.includes('tsc -p tsconfig.build.json')));
   });

@@ -13,11 +13,12 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { childEnv, loadTestSettings } from '../../server/config.js';
-import { deriveLocalRoleUrls, withDatabase } from '../../server/db/roleUrls.js';
+import { childEnv } from '../../runtime/process/childProcess.js';
+import { loadTestSettings } from '../support/testSettings.js';
+import { deriveLocalRoleUrls, withDatabase } from '../../runtime/db/roleUrls.js';
 import { ENTRY_POINTS, projectPath, readProjectFile } from './projectFiles.js';
 import { productionInstallArgs } from './dockerfileModel.js';
-import { createDatabase, dropDatabase, scratchName } from '../support/scratchDatabase.js';
+import { createDatabase, dropDatabase, scratchName } from '../../dev/scratchDatabase.js';
 
 interface Run {
   code: number | null;
@@ -41,6 +42,7 @@ const SHIPPED = [
   'package.json',
   'package-lock.json',
   'sql',
+  'dist/runtime',
   'dist/server',
   'dist/schema',
   'dist/worker',

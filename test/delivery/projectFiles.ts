@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../runtime/paths.js';
 
 export function projectPath(...parts: string[]): string {
   return path.join(projectRoot, ...parts);

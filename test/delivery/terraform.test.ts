@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIG_VARIABLES, loadConfig } from '../../server/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../runtime/config.js';
 import { localEnv } from '../support/localEnv.js';
 import { ENTRY_POINTS, assertEntryPointExists, readProjectFile } from './projectFiles.js';
 import {

@@ -1,6 +1,6 @@
 /**
  * The documents readers rely on say what the code does: the README's
- * configuration table lists exactly the variables server/config.ts reads,
+ * configuration table lists exactly the variables runtime/config.ts reads,
  * every test docs/security.md points at exists under that name, and every
  * relative link in the README and docs/ leads to a file.
  */
@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_VARIABLES } from '../../server/config.js';
-import { projectRoot } from '../../server/paths.js';
+import { CONFIG_VARIABLES } from '../../runtime/config.js';
+import { projectRoot } from '../../runtime/paths.js';
 
 const read = (file: string): string => readFileSync(path.join(projectRoot, file), 'utf8');
 const DOCS = ['README.md', ...readdirSync(path.join(projectRoot, 'docs')).map((f) => `docs/${f}`)];

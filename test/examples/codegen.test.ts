@@ -14,7 +14,7 @@ import path from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { generate } from '@graphql-codegen/cli';
 import config from '../../codegen.js';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../runtime/paths.js';
 import * as generated from '../../examples/generated/graphql.js';
 
 const GENERATED_DIR = 'examples/generated';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, getOperationAST, parse, validate } from 'graphql';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../runtime/paths.js';
 import { QueryCost } from '../../schema/limits/queryCost.js';
 import { MAX_PAGE_SIZE, NESTED_PAGE_SIZE } from '../../schema/postgraphile/pageSizePlugin.js';
 

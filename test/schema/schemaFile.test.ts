@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../runtime/paths.js';
 import { buildGatewaySchema } from '../../schema/buildGatewaySchema.js';
 import { printPublicSchema } from '../../schema/printPublicSchema.js';
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import { sqlDir } from '../../server/paths.js';
+import { sqlDir } from '../../runtime/paths.js';
 
 let db: TestDatabase;
 const ORG_A = randomUUID();

@@ -8,17 +8,17 @@ import { cp, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { loadTestSettings } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
+import { loadTestSettings } from '../support/testSettings.js';
+import { createLogger } from '../../runtime/logger.js';
 import {
   bootstrapLocalRoles,
   migrate,
   MigrationChecksumError,
   readMigrationFiles,
 } from '../../server/db/migrate.js';
-import { deriveLocalRoleUrls, withDatabase } from '../../server/db/roleUrls.js';
-import { sqlDir } from '../../server/paths.js';
-import { createDatabase, dropDatabase, scratchName } from '../support/scratchDatabase.js';
+import { deriveLocalRoleUrls, withDatabase } from '../../runtime/db/roleUrls.js';
+import { sqlDir } from '../../runtime/paths.js';
+import { createDatabase, dropDatabase, scratchName } from '../../dev/scratchDatabase.js';
 
 const logger = createLogger({ env: 'local', version: 'test', logLevel: 'silent', service: 'test' });
 const serverUrl = loadTestSettings().databaseUrl!;

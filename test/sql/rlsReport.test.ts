@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import { sqlDir } from '../../server/paths.js';
+import { sqlDir } from '../../runtime/paths.js';
 
 let db: TestDatabase;
 let sections: pg.QueryResult[];

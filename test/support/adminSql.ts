@@ -1,6 +1,6 @@
 /** SQL as the database's superuser, for arranging and inspecting what a test needs. */
 import pg from 'pg';
-import { loadTestSettings } from '../../server/config.js';
+import { loadTestSettings } from './testSettings.js';
 import type { TestDatabase } from './testDatabase.js';
 
 export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(

@@ -1,5 +1,5 @@
 /** The project's logger writing into memory, so a test can read what was logged. */
-import { createLogger, type Logger } from '../../server/logger.js';
+import { createLogger, type Logger } from '../../runtime/logger.js';
 
 export interface CapturedLogger {
   logger: Logger;

@@ -1,8 +1,8 @@
 /** Runs a compiled entry point as its own process, as `npm start` or a platform would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { childEnv } from '../../server/config.js';
-import { projectRoot } from '../../server/paths.js';
+import { childEnv } from '../../runtime/process/childProcess.js';
+import { projectRoot } from '../../runtime/paths.js';
 
 export interface Spawned {
   child: ChildProcess;

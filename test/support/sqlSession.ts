@@ -4,6 +4,7 @@
  * and rolled back at the end so every case starts from the same data.
  */
 import pg from 'pg';
+import { CLAIM_SETTINGS, setLocalSettingsSql } from '../../runtime/db/transactionSettings.js';
 
 export type RequestRole = 'heimdex_viewer' | 'heimdex_member' | 'heimdex_admin';
 
@@ -23,12 +24,12 @@ export async function inRolledBackTransaction<T>(
   await client.connect();
   try {
     await client.query('begin');
+    // Without a role to set, the transaction stays the connection's own role.
+    const names = [CLAIM_SETTINGS.orgId, CLAIM_SETTINGS.sub, CLAIM_SETTINGS.role] as const;
+    const values = [claims.orgId ?? '', claims.sub ?? '', claims.role ?? ''];
     await client.query(
-      `select set_config('role', coalesce($1, current_user), true),
-              set_config('jwt.claims.org_id', coalesce($2, ''), true),
-              set_config('jwt.claims.sub', coalesce($3, ''), true),
-              set_config('jwt.claims.role', coalesce($4, ''), true)`,
-      [setRole, claims.orgId ?? null, claims.sub ?? null, claims.role ?? null],
+      `select ${setLocalSettingsSql(setRole ? ['role', ...names] : names)}`,
+      setRole ? [setRole, ...values] : values,
     );
     return await fn(client);
   } finally {

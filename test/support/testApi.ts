@@ -3,8 +3,8 @@
  * against a test database, on a free port, with its logs captured.
  */
 import supertest from 'supertest';
-import { loadConfig, type Config } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
+import { loadConfig, type Config } from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
 import { createApi, type Api } from '../../server/createApi.js';
 import type { TestDatabase } from './testDatabase.js';
 import { LogCapture } from './logCapture.js';

@@ -2,9 +2,9 @@
  * A database of this test file's own, cloned from the migrated template that
  * test/run.ts made; dropped by `drop()`. Nothing is shared between files.
  */
-import { loadTestSettings } from '../../server/config.js';
-import { deriveLocalRoleUrls, withDatabase, type RoleUrls } from '../../server/db/roleUrls.js';
-import { createDatabase, dropDatabase, scratchName } from './scratchDatabase.js';
+import { loadTestSettings } from './testSettings.js';
+import { deriveLocalRoleUrls, withDatabase, type RoleUrls } from '../../runtime/db/roleUrls.js';
+import { createDatabase, dropDatabase, scratchName } from '../../dev/scratchDatabase.js';
 
 export interface TestDatabase {
   name: string;

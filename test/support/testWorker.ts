@@ -6,8 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { childEnv, loadConfig } from '../../server/config.js';
-import { projectRoot } from '../../server/paths.js';
+import { loadConfig } from '../../runtime/config.js';
+import { childEnv } from '../../runtime/process/childProcess.js';
+import { projectRoot } from '../../runtime/paths.js';
 import { startWorker, type RunningWorker } from '../../worker/runner.js';
 import { captureLogger } from './captureLogger.js';
 import { localEnv } from './localEnv.js';

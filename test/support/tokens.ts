@@ -1,7 +1,7 @@
 /** Real signed tokens for tests: dev (HS256) tokens with any claims or header. */
 import { SignJWT, type JWTPayload } from 'jose';
 import type { AppRole } from '../../server/auth/claims.js';
-import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../../server/config.js';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../../runtime/config.js';
 
 export interface TokenOptions {
   secret: string;

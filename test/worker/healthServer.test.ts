@@ -8,12 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../runtime/config.js';
 import { localEnv } from '../support/localEnv.js';
-import { withDatabase } from '../../server/db/roleUrls.js';
+import { withDatabase } from '../../runtime/db/roleUrls.js';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import { createJob, jobOf } from '../support/jobs.js';
-import { freePort } from '../support/freePort.js';
+import { createJob, jobOf } from '../../dev/memberJobs.js';
+import { freePort } from '../../dev/freePort.js';
 import { logged, spawnWorker, type WorkerProcess } from '../support/testWorker.js';
 import { waitFor } from '../support/waitFor.js';
 

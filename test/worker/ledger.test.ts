@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import { createJob, eventsOf, jobOf } from '../support/jobs.js';
+import { createJob, eventsOf, jobOf } from '../../dev/memberJobs.js';
 import { inRolledBackTransaction, sqlState } from '../support/sqlSession.js';
 import { captureLogger } from '../support/captureLogger.js';
 import { Ledger, type JobRun } from '../../worker/ledger.js';

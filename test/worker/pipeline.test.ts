@@ -16,7 +16,7 @@ import {
   jobOf,
   queueJobOf,
   type EventRow,
-} from '../support/jobs.js';
+} from '../../dev/memberJobs.js';
 import { logged, startTestWorker, type TestWorker } from '../support/testWorker.js';
 import { waitFor } from '../support/waitFor.js';
 

@@ -13,12 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/db/embeddedPostgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embeddedPostgres.js';
 import { bootstrapLocalRoles, migrate } from '../../server/db/migrate.js';
-import { deriveLocalRoleUrls, withDatabase } from '../../server/db/roleUrls.js';
+import { deriveLocalRoleUrls, withDatabase } from '../../runtime/db/roleUrls.js';
 import { captureLogger } from '../support/captureLogger.js';
-import { freePort } from '../support/freePort.js';
-import { createJob, eventsOf, jobOf } from '../support/jobs.js';
+import { freePort } from '../../dev/freePort.js';
+import { createJob, eventsOf, jobOf } from '../../dev/memberJobs.js';
 import { logged, spawnWorker, type WorkerProcess } from '../support/testWorker.js';
 import { waitFor } from '../support/waitFor.js';
 

@@ -3,8 +3,9 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, childEnv, loadConfig } from '../../server/config.js';
-import { projectRoot } from '../../server/paths.js';
+import { ConfigError, loadConfig } from '../../runtime/config.js';
+import { childEnv } from '../../runtime/process/childProcess.js';
+import { projectRoot } from '../../runtime/paths.js';
 import { localEnv } from '../support/localEnv.js';
 
 it('refuses a stale-after that would make live workers look dead', () => {

@@ -8,7 +8,7 @@
  */
 import type { FormattedExecutionResult } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../../../schema/context.js';
+import type { RequestContext } from '../requestContext.js';
 
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -24,7 +24,7 @@ export function responseStatus(result: FormattedExecutionResult): number | undef
   return undefined;
 }
 
-export function httpStatusPlugin(): ApolloServerPlugin<GatewayContext> {
+export function httpStatusPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     requestDidStart: () =>
       Promise.resolve({

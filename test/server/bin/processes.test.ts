@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { loadLocalConfig } from '../../../server/config.js';
+import { loadLocalConfig } from '../../../runtime/config.js';
 import { createTestDatabase, type TestDatabase } from '../../support/testDatabase.js';
-import { freePort } from '../../support/freePort.js';
+import { freePort } from '../../../dev/freePort.js';
 import { spawnScript } from '../../support/processes.js';
 
 let db: TestDatabase;
@@ -32,7 +32,7 @@ async function viewerVia(port: number, token: string): Promise<unknown> {
 describe('npm start (local mode)', () => {
   it('runs the API, prints a dev token that works, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const start = spawnScript('dist/server/bin/start.js', [], {
+    const start = spawnScript('dist/dev/bin/start.js', [], {
       HEIMDEX_ENV: 'local',
       DATABASE_URL: db.urls.admin,
       PORT: String(port),

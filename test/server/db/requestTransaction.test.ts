@@ -15,7 +15,7 @@ import { adminQuery } from '../../support/adminSql.js';
 import { RequestTransaction } from '../../../server/db/requestTransaction.js';
 import type { RequestClaims } from '../../../server/auth/claims.js';
 import { classifyError } from '../../../schema/errors/classifyError.js';
-import { DatabaseUnavailableError, HeimdexError } from '../../../schema/errors/HeimdexError.js';
+import { DatabaseUnavailableError, HeimdexError } from '../../../runtime/errors/HeimdexError.js';
 
 const ORG = randomUUID();
 let db: TestDatabase;

@@ -14,7 +14,7 @@ import { startTestApi, type TestApi } from '../../support/testApi.js';
 import { tokenFor } from '../../support/tokens.js';
 import { codes, graphql } from '../../support/graphql.js';
 import { countStatements, type StatementCounter } from '../../support/statementCounter.js';
-import { loadConfig } from '../../../server/config.js';
+import { loadConfig } from '../../../runtime/config.js';
 import { MUTATION_POINTS } from '../../../server/http/rateLimits.js';
 
 const USER_POINTS = 1_000;

@@ -15,8 +15,8 @@ import { existsSync, statSync } from 'node:fs';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from '../logger.js';
-import { childEnv } from '../config.js';
+import type { Logger } from '../runtime/logger.js';
+import { childEnv } from '../runtime/process/childProcess.js';
 
 export interface EmbeddedPostgres {
   /** Superuser URL (database `postgres`). */

@@ -10,9 +10,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { childEnv } from '../../server/config.js';
-import { projectRoot } from '../../server/paths.js';
-import { freePort } from '../support/freePort.js';
+import { childEnv } from '../../runtime/process/childProcess.js';
+import { projectRoot } from '../../runtime/paths.js';
+import { freePort } from '../../dev/freePort.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +27,7 @@ it('migrates an embedded PostgreSQL and keeps its data across restarts', async (
       LOG_LEVEL: 'info',
     });
     delete env.DATABASE_URL;
-    const migrateJs = path.join(projectRoot, 'dist/server/bin/migrate.js');
+    const migrateJs = path.join(projectRoot, 'dist/dev/bin/migrate.js');
     const first = await run(process.execPath, [migrateJs], { env, timeout: 60_000 });
     assert.match(first.stdout, /embedded PostgreSQL running/);
     assert.match(first.stdout, /"applied":[1-9]\d*,"msg":"database migrated"/);

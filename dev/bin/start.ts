@@ -6,20 +6,19 @@
  * Ctrl-C / SIGTERM stops the children, then the database.
  */
 import {
-  childEnv,
   ConfigError,
   loadLocalConfig,
   maskUrl,
   summarizeConfig,
   type Config,
-} from '../config.js';
-import { createLogger } from '../logger.js';
-import { prepareDatabase } from '../db/prepareDatabase.js';
-import { signDevToken } from '../auth/devToken.js';
-import { LOCAL_SERVICES } from '../process/childServices.js';
-import { startChild, type RunningChild } from '../process/childProcess.js';
-import { waitUntilReady } from '../process/waitUntilReady.js';
-import { runMain } from './runMain.js';
+} from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
+import { prepareDatabase } from '../prepareDatabase.js';
+import { signDevToken } from '../../server/auth/devToken.js';
+import { LOCAL_SERVICES } from '../localServices.js';
+import { childEnv, startChild, type RunningChild } from '../../runtime/process/childProcess.js';
+import { waitUntilReady } from '../waitUntilReady.js';
+import { runMain } from '../../runtime/process/runMain.js';
 
 /** The org the printed dev token belongs to. */
 const LOCAL_DEMO_ORG = 'a0000000-0000-4000-8000-000000000001';

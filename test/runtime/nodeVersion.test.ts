@@ -4,9 +4,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError } from '../../server/config.js';
-import { assertSupportedNode } from '../../server/nodeVersion.js';
-import { projectRoot } from '../../server/paths.js';
+import { ConfigError } from '../../runtime/config.js';
+import { assertSupportedNode } from '../../runtime/nodeVersion.js';
+import { projectRoot } from '../../runtime/paths.js';
 
 it('accepts 22.18 and later, refuses older versions with what to do', () => {
   for (const ok of ['22.18.0', '22.20.1', '24.21.0', '26.0.0']) assertSupportedNode(ok);

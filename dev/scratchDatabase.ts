@@ -8,10 +8,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { Logger } from '../../server/logger.js';
-import { bootstrapLocalRoles, migrate } from '../../server/db/migrate.js';
-import { deriveLocalRoleUrls } from '../../server/db/roleUrls.js';
-import { startEmbeddedPostgres } from '../../server/db/embeddedPostgres.js';
+import type { Logger } from '../runtime/logger.js';
+import { bootstrapLocalRoles, migrate } from '../server/db/migrate.js';
+import { deriveLocalRoleUrls } from '../runtime/db/roleUrls.js';
+import { startEmbeddedPostgres } from './embeddedPostgres.js';
 import { freePort } from './freePort.js';
 
 const SCRATCH_NAME = /^heimdex_[a-z]+_[0-9a-f]{8,16}$/;

@@ -14,6 +14,7 @@ import {
   makeValidator,
   EnvError,
   EnvMissingError,
+  type CleanedEnv,
 } from 'envalid';
 
 export const HEIMDEX_ENVS = ['local', 'dev', 'staging', 'prod'] as const;
@@ -63,7 +64,7 @@ const durationSeconds = makeValidator<number>((input) => {
   return seconds;
 });
 
-const postgresUrl = makeValidator<string>((input) => {
+export const postgresUrl = makeValidator<string>((input) => {
   let parsed: URL;
   try {
     parsed = new URL(input);
@@ -323,7 +324,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   // Outside local mode each process is given only its own URL (API_, WORKER_
-  // or MIGRATION_DATABASE_URL); server/db/roleUrls.ts asks for the one it needs.
+  // or MIGRATION_DATABASE_URL); runtime/db/roleUrls.ts asks for the one it needs.
   if (!local) {
     if (e.DATABASE_URL) {
       problems.push(
@@ -473,57 +474,10 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
   };
 }
 
-/** Test-only settings, read here so that nothing else touches the environment. */
-export function loadTestSettings(source: NodeJS.ProcessEnv = process.env): {
-  databaseUrl: string | undefined;
-  templateDatabase: string | undefined;
-} {
-  const e = cleanEnv(
-    source,
-    {
-      TEST_DATABASE_URL: postgresUrl({ default: undefined }),
-      HEIMDEX_TEST_TEMPLATE: str({ default: undefined }),
-    },
-    { reporter: reportErrors },
-  );
-  return { databaseUrl: e.TEST_DATABASE_URL, templateDatabase: e.HEIMDEX_TEST_TEMPLATE };
-}
-
-/** Benchmark settings (`npm run bench:worker`), read here for the same reason. */
-export function loadBenchSettings(source: NodeJS.ProcessEnv = process.env): {
-  databaseUrl: string | undefined;
-  jobs: number;
-  orgs: number;
-  rounds: number;
-} {
-  const e = cleanEnv(
-    source,
-    {
-      BENCH_DATABASE_URL: postgresUrl({
-        default: undefined,
-        desc: 'a URL that may create databases and roles; unset starts an embedded PostgreSQL',
-      }),
-      BENCH_JOBS: num({ default: 5_000 }),
-      BENCH_ORGS: num({ default: 50 }),
-      BENCH_ROUNDS: num({
-        default: 1,
-        desc: 'bench:worker rounds, interleaved; more than one adds medians',
-      }),
-    },
-    { reporter: reportErrors },
-  );
-  if (!Number.isInteger(e.BENCH_ROUNDS) || e.BENCH_ROUNDS < 1) {
-    throw new ConfigError('BENCH_ROUNDS: must be a whole number, at least 1');
-  }
-  return {
-    databaseUrl: e.BENCH_DATABASE_URL,
-    jobs: e.BENCH_JOBS,
-    orgs: e.BENCH_ORGS,
-    rounds: e.BENCH_ROUNDS,
-  };
-}
-
-/** The environment for a child process of ours: this one's, with overrides. */
-export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...overrides };
+/**
+ * Validates other settings of ours (tests', benchmarks') with the same
+ * validators and the same error report: the environment is still read only here.
+ */
+export function loadSettings<S>(specs: S, source: NodeJS.ProcessEnv = process.env): CleanedEnv<S> {
+  return cleanEnv(source, specs, { reporter: reportErrors });
 }

@@ -2,13 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ConfigError,
-  loadBenchSettings,
   loadConfig,
   loadLocalConfig,
   maskUrl,
   summarizeConfig,
-} from '../../server/config.js';
-import { roleUrl } from '../../server/db/roleUrls.js';
+} from '../../runtime/config.js';
+import { loadBenchSettings } from '../../bench/benchSettings.js';
+import { roleUrl } from '../../runtime/db/roleUrls.js';
 
 const SECRET = 'x'.repeat(32);
 const PROD_DB = {

@@ -2,11 +2,7 @@
  * The processes `npm start` runs in local mode, each a separate Node process
  * as it is deployed (a separate service). Add an entry to run another one.
  */
-export interface ChildService {
-  name: string;
-  /** Compiled entry point, relative to the project root. */
-  script: string;
-}
+import type { ChildService } from '../runtime/process/childProcess.js';
 
 export const LOCAL_SERVICES: readonly ChildService[] = [
   { name: 'api', script: 'dist/server/bin/api.js' },

@@ -6,14 +6,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { prepareDatabase } from '../db/prepareDatabase.js';
-import { roleUrl } from '../db/roleUrls.js';
-import { projectRoot } from '../paths.js';
+import { loadConfig } from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
+import { prepareDatabase } from '../prepareDatabase.js';
+import { roleUrl } from '../../runtime/db/roleUrls.js';
+import { projectRoot } from '../../runtime/paths.js';
 import { buildGatewaySchema } from '../../schema/buildGatewaySchema.js';
 import { printPublicSchema } from '../../schema/printPublicSchema.js';
-import { runMain } from './runMain.js';
+import { runMain } from '../../runtime/process/runMain.js';
 
 await runMain('schema', async ({ onShutdown }) => {
   const config = loadConfig();

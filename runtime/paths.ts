@@ -1,4 +1,4 @@
-/** Where the project's files are, from the compiled module's location (dist/server/paths.js). */
+/** Where the project's files are, from the compiled module's location (dist/runtime/paths.js). */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 

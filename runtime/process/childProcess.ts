@@ -1,9 +1,24 @@
-/** Runs a child service and stops it: SIGTERM, then SIGKILL after a bound. */
+/**
+ * Child processes of ours: the environment they inherit, and running a child
+ * service and stopping it (SIGTERM, then SIGKILL after a bound).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../paths.js';
 import type { Logger } from '../logger.js';
-import type { ChildService } from './childServices.js';
+
+/** A process of ours to run as a child. */
+export interface ChildService {
+  name: string;
+  /** Compiled entry point, relative to the project root. */
+  script: string;
+}
+
+/** The environment for a child process of ours: this one's, with overrides. */
+export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  // Passed through, not read: settings are still read only by runtime/config.ts.
+  return { ...process.env, ...overrides };
+}
 
 export interface RunningChild {
   service: ChildService;

@@ -5,6 +5,7 @@
  * DBA sees it.
  */
 import pg from 'pg';
+import { CLAIM_SETTINGS, setLocalSettingsSql } from '../runtime/db/transactionSettings.js';
 
 export interface JobRow {
   id: string;
@@ -59,11 +60,8 @@ async function asMember<T>(
   try {
     await c.query('begin');
     await c.query(
-      `select set_config('role', 'heimdex_member', true),
-              set_config('jwt.claims.org_id', $1, true),
-              set_config('jwt.claims.sub', 'test-user', true),
-              set_config('jwt.claims.role', 'member', true)`,
-      [orgId],
+      `select ${setLocalSettingsSql(['role', CLAIM_SETTINGS.orgId, CLAIM_SETTINGS.sub, CLAIM_SETTINGS.role])}`,
+      ['heimdex_member', orgId, 'test-user', 'member'],
     );
     const result = await fn(c);
     await c.query('commit');
