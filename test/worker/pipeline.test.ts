@@ -8,15 +8,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import {
-  cancelJob,
-  createJob,
-  eventsOf,
-  expediteRetries,
-  jobOf,
-  queueJobOf,
-  type EventRow,
-} from '../../dev/memberJobs.js';
+import { cancelJob, createJob } from '../../dev/memberJobs.js';
+import { eventsOf, expediteRetries, jobOf, queueJobOf, type EventRow } from '../support/jobs.js';
 import { logged, startTestWorker, type TestWorker } from '../support/testWorker.js';
 import { waitFor } from '../support/waitFor.js';
 

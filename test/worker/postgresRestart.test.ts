@@ -18,7 +18,8 @@ import { bootstrapLocalRoles, migrate } from '../../server/db/migrate.js';
 import { deriveLocalRoleUrls, withDatabase } from '../../runtime/db/roleUrls.js';
 import { captureLogger } from '../support/captureLogger.js';
 import { freePort } from '../../dev/freePort.js';
-import { createJob, eventsOf, jobOf } from '../../dev/memberJobs.js';
+import { createJob } from '../../dev/memberJobs.js';
+import { eventsOf, jobOf } from '../support/jobs.js';
 import { logged, spawnWorker, type WorkerProcess } from '../support/testWorker.js';
 import { waitFor } from '../support/waitFor.js';
 

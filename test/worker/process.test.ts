@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import { createJob, eventsOf, jobOf, queueJobOf, type EventRow } from '../../dev/memberJobs.js';
+import { createJob } from '../../dev/memberJobs.js';
+import { eventsOf, jobOf, queueJobOf, type EventRow } from '../support/jobs.js';
 import { logged, spawnWorker, type WorkerProcess } from '../support/testWorker.js';
 import { waitFor } from '../support/waitFor.js';
 
