@@ -1,80 +1,64 @@
 /**
- * Jobs the way the API makes and changes them, for tests and benchmarks
- * (createJob, cancelJob: one transaction as heimdex_member through the
- * authenticator, with the caller's claims, the job row and its event together).
+ * Jobs made and changed by the API's own code, for tests and benchmarks:
+ * schema/jobs' createJob and cancelJob, in a request transaction as
+ * heimdex_member with a member's claims (server/db/requestTransaction.ts),
+ * so the job, its event and its audit row are written as a request writes
+ * them. A test cannot pass on a shortcut the product does not take.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { CLAIM_SETTINGS, setLocalSettingsSql } from '../runtime/db/transactionSettings.js';
+import { RequestTransaction } from '../server/db/requestTransaction.js';
+import { createJob as createJobInRequest } from '../schema/jobs/createJob.js';
+import { cancelJob as cancelJobInRequest } from '../schema/jobs/changeJobStatus.js';
+import { JobType, type JobStage } from '../schema/typegraphql/enums.js';
 
-/** A URL opens a connection for this one call; a pool lends one. */
+/** The authenticator's URL (a pool of one for this call) or its pool. */
 type Api = string | pg.Pool;
+
+/** Generous: tests share a busy machine, and a request's own timeout is not under test here. */
+const STATEMENT_TIMEOUT_MS = 60_000;
 
 async function asMember<T>(
   api: Api,
   orgId: string,
-  fn: (c: pg.ClientBase) => Promise<T>,
+  fn: (db: RequestTransaction) => Promise<T>,
 ): Promise<T> {
-  let c: pg.ClientBase;
-  let done: () => Promise<void>;
-  if (typeof api === 'string') {
-    const client = new pg.Client({ connectionString: api });
-    await client.connect();
-    [c, done] = [client, () => client.end()];
-  } else {
-    const client = await api.connect();
-    [c, done] = [client, async () => client.release()];
-  }
+  const pool = typeof api === 'string' ? new pg.Pool({ connectionString: api, max: 1 }) : api;
+  const db = new RequestTransaction(pool, {
+    claims: { sub: 'test-user', orgId, role: 'member' },
+    requestId: randomUUID(),
+    statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+  });
+  db.setReadOnly(false);
   try {
-    await c.query('begin');
-    await c.query(
-      `select ${setLocalSettingsSql(['role', CLAIM_SETTINGS.orgId, CLAIM_SETTINGS.sub, CLAIM_SETTINGS.role])}`,
-      ['heimdex_member', orgId, 'test-user', 'member'],
-    );
-    const result = await fn(c);
-    await c.query('commit');
+    const result = await fn(db);
+    await db.finish(true);
     return result;
   } catch (err) {
-    await c.query('rollback').catch(() => undefined);
+    await db.finish(false);
     throw err;
   } finally {
-    await done();
+    if (pool !== api) await pool.end();
   }
 }
 
-/** createJob: the job and its first event (NULL -> queued) in the request's transaction. */
+/** The createJob mutation: a mock_process job, its first event and its audit row. */
 export function createJob(
   api: Api,
   orgId: string,
-  options: { failAtStage?: string; maxAttempts?: number } = {},
+  options: { failAtStage?: `${JobStage}`; maxAttempts?: number } = {},
 ): Promise<string> {
-  return asMember(api, orgId, async (c) => {
-    const { rows } = await c.query<{ id: string }>(
-      `insert into app_public.jobs (type, fail_at_stage, max_attempts)
-       values ('mock_process', $1, coalesce($2::int, 3)) returning id`,
-      [options.failAtStage ?? null, options.maxAttempts ?? null],
-    );
-    const id = rows[0]!.id;
-    await c.query(
-      `insert into app_public.job_events (job_id, prev_status, next_status) values ($1, null, 'queued')`,
-      [id],
-    );
-    return id;
+  return asMember(api, orgId, async (db) => {
+    const { job } = await createJobInRequest(db, {
+      type: JobType.MOCK_PROCESS,
+      failAtStage: options.failAtStage as JobStage | undefined,
+      maxAttempts: options.maxAttempts,
+    });
+    return job.id;
   });
 }
 
-/** cancelJob: queued|running -> canceled and its event, in one transaction. */
-export function cancelJob(api: Api, orgId: string, id: string): Promise<void> {
-  return asMember(api, orgId, async (c) => {
-    const { rows } = await c.query<{ status: string; stage: string; progress: number }>(
-      `select status, stage, progress from app_public.jobs where id = $1 for update`,
-      [id],
-    );
-    const before = rows[0]!;
-    await c.query(`update app_public.jobs set status = 'canceled' where id = $1`, [id]);
-    await c.query(
-      `insert into app_public.job_events (job_id, prev_status, next_status, stage, progress)
-       values ($1, $2, 'canceled', $3, $4)`,
-      [id, before.status, before.stage, before.progress],
-    );
-  });
+/** The cancelJob mutation: queued|running -> canceled, its event and its audit row. */
+export async function cancelJob(api: Api, orgId: string, id: string): Promise<void> {
+  await asMember(api, orgId, (db) => cancelJobInRequest(db, id));
 }
