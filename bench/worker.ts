@@ -23,7 +23,7 @@ import { childEnv } from '../runtime/process/childProcess.js';
 import { loadBenchSettings } from './benchSettings.js';
 import { createLogger } from '../runtime/logger.js';
 import { graphileLogger } from '../runtime/graphileLogger.js';
-import { startWorker } from '../worker/runner.js';
+import { startWorker } from '../worker/startWorker.js';
 import { createJob } from '../dev/memberJobs.js';
 import { benchDatabase } from './benchDatabase.js';
 import { measureDrain, type DrainResult } from './drain.js';

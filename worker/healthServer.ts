@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../runtime/logger.js';
 import { sendJson } from '../runtime/http/sendJson.js';
-import type { WorkerHealth } from './runner.js';
+import type { WorkerHealth } from './startWorker.js';
 
 export interface HealthServer {
   port: number;

@@ -34,18 +34,19 @@ export interface JobRun {
 export type JobErrorCode =
   'DETERMINISTIC_FAILURE' | 'DATABASE_ERROR' | 'DATABASE_UNAVAILABLE' | 'INTERNAL_ERROR';
 
-function scoped(call: string): string {
+/** One statement: the org claim set first (a materialized CTE), then the transition `call`. */
+function asOrg(call: string): string {
   return `with claim as materialized (select ${setLocalSettingsSql([CLAIM_SETTINGS.orgId])})
 select ${call} as state from claim`;
 }
 
-const START = scoped('app_private.worker_start_job($2::uuid, $3::int)');
-const ENTER_STAGE = scoped(
+const START = asOrg('app_private.worker_start_job($2::uuid, $3::int)');
+const ENTER_STAGE = asOrg(
   'app_private.worker_enter_stage($2::uuid, $3::int, $4::app_public.job_stage, $5::smallint)',
 );
-const SUCCEED = scoped('app_private.worker_succeed_job($2::uuid, $3::int, $4::jsonb)');
-const FAIL = scoped('app_private.worker_fail_job($2::uuid, $3::int, $4::boolean, $5, $6)');
-const RELEASE = scoped('app_private.worker_release_job($2::uuid, $3::int, $4::bigint, $5)');
+const SUCCEED = asOrg('app_private.worker_succeed_job($2::uuid, $3::int, $4::jsonb)');
+const FAIL = asOrg('app_private.worker_fail_job($2::uuid, $3::int, $4::boolean, $5, $6)');
+const RELEASE = asOrg('app_private.worker_release_job($2::uuid, $3::int, $4::bigint, $5)');
 
 export class Ledger {
   constructor(
@@ -56,11 +57,11 @@ export class Ledger {
 
   /** queued -> running at the first stage, or resume a job an earlier run left running. */
   start(run: JobRun): Promise<LedgerState> {
-    return this.call('heimdex_worker_start', START, [run.orgId, run.jobId, run.attempt]);
+    return this.transition('heimdex_worker_start', START, [run.orgId, run.jobId, run.attempt]);
   }
 
   enterStage(run: JobRun, stage: Stage, progress: number): Promise<LedgerState> {
-    return this.call('heimdex_worker_enter_stage', ENTER_STAGE, [
+    return this.transition('heimdex_worker_enter_stage', ENTER_STAGE, [
       run.orgId,
       run.jobId,
       run.attempt,
@@ -70,7 +71,7 @@ export class Ledger {
   }
 
   succeed(run: JobRun, result: object): Promise<LedgerState> {
-    return this.call('heimdex_worker_succeed', SUCCEED, [
+    return this.transition('heimdex_worker_succeed', SUCCEED, [
       run.orgId,
       run.jobId,
       run.attempt,
@@ -83,7 +84,7 @@ export class Ledger {
     run: JobRun,
     failure: { willRetry: boolean; code: JobErrorCode; message: string },
   ): Promise<LedgerState> {
-    return this.call('heimdex_worker_fail', FAIL, [
+    return this.transition('heimdex_worker_fail', FAIL, [
       run.orgId,
       run.jobId,
       run.attempt,
@@ -107,7 +108,8 @@ export class Ledger {
     return rows[0]!.state;
   }
 
-  private call(name: string, text: string, values: unknown[]): Promise<LedgerState> {
+  /** Runs one transition statement, repeated while the database is unreachable (each is idempotent). */
+  private transition(name: string, text: string, values: unknown[]): Promise<LedgerState> {
     return withReconnect(
       async () => {
         const { rows } = await this.pool.query<{ state: LedgerState }>({ name, text, values });

@@ -8,7 +8,7 @@ import { loadConfig, maskUrl, summarizeConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { roleUrl } from '../runtime/db/roleUrls.js';
 import { runMain } from '../runtime/process/runMain.js';
-import { startWorker, type RunningWorker } from './runner.js';
+import { startWorker, type RunningWorker } from './startWorker.js';
 import { startHealthServer } from './healthServer.js';
 
 await runMain('worker', async ({ onShutdown, shutdown }) => {

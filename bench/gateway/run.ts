@@ -18,7 +18,7 @@ import { signDevToken } from '../../server/auth/devToken.js';
 import { childEnv, startChild, type RunningChild } from '../../runtime/process/childProcess.js';
 import { runMain } from '../../runtime/process/runMain.js';
 import { freePort } from '../../dev/freePort.js';
-import { createBenchDatabase, JOBS_PER_ORG, ORGS } from './benchDatabase.js';
+import { createSeededDatabase, JOBS_PER_ORG, ORGS } from './seededDatabase.js';
 import { runLoad } from './measure.js';
 import { formatTable, type Row } from './report.js';
 import { workloads, type ServerKind, type Workload } from './workloads.js';
@@ -92,7 +92,7 @@ await runMain('bench', async ({ onShutdown }) => {
   const logger = createLogger({ ...config, logLevel: 'warn', service: 'heimdex-bench' });
 
   say(`# seeding ${ORGS} orgs x ${JOBS_PER_ORG} jobs`);
-  const db = await createBenchDatabase(config, logger);
+  const db = await createSeededDatabase(config, logger);
   const servers: Server[] = [];
   let cleaned: Promise<void> | undefined;
   const cleanUp = () =>

@@ -12,7 +12,7 @@ import { benchDatabase } from '../benchDatabase.js';
 export const ORGS = 100;
 export const JOBS_PER_ORG = 1_000;
 
-export interface BenchDatabase {
+export interface SeededDatabase {
   /** Superuser URL of the benchmark database (children derive their roles from it). */
   adminUrl: string;
   orgs: string[];
@@ -52,7 +52,10 @@ async function seed(
   }
 }
 
-export async function createBenchDatabase(config: Config, logger: Logger): Promise<BenchDatabase> {
+export async function createSeededDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<SeededDatabase> {
   const db = await benchDatabase(config.database.adminUrl, logger);
   const adminUrl = db.urls.admin;
   const orgs = Array.from({ length: ORGS }, () => randomUUID());

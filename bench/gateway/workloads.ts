@@ -2,7 +2,7 @@
  * The three workloads, as request bodies with tokens that cycle over the
  * orgs (so both servers verify and cache the same set of tokens).
  */
-import type { BenchDatabase } from './benchDatabase.js';
+import type { SeededDatabase } from './seededDatabase.js';
 
 export type ServerKind = 'gateway' | 'postgraphile';
 
@@ -16,7 +16,7 @@ export interface Workload {
 
 const JOB_FIELDS = 'id status stage progress attempt createdAt finishedAt';
 
-export function workloads(db: BenchDatabase, tokenOf: (orgId: string) => string): Workload[] {
+export function workloads(db: SeededDatabase, tokenOf: (orgId: string) => string): Workload[] {
   const byId = `query JobById($id: UUID!) { job(id: $id) { ${JOB_FIELDS} } }`;
   const newest = `query NewestJobs { jobs(first: 20, orderBy: CREATED_AT_DESC) { totalCount nodes { ${JOB_FIELDS} } } }`;
   const create = {

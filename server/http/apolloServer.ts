@@ -12,7 +12,7 @@ import type { HeimdexEnv } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { RequestContext } from './requestContext.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
-import { makeFormatError } from '../../schema/errors/formatApolloError.js';
+import { makeFormatError } from '../../schema/errors/makeFormatError.js';
 import { apolloGateway, type RequestLimits } from './apolloGateway.js';
 import { DOCUMENT_LIMITS, documentLimitsRule } from '../../schema/limits/documentLimits.js';
 import { httpStatusPlugin } from './plugins/httpStatusPlugin.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadConfig } from '../../runtime/config.js';
 import { childEnv } from '../../runtime/process/childProcess.js';
 import { projectRoot } from '../../runtime/paths.js';
-import { startWorker, type RunningWorker } from '../../worker/runner.js';
+import { startWorker, type RunningWorker } from '../../worker/startWorker.js';
 import { captureLogger } from './captureLogger.js';
 import { localEnv } from './localEnv.js';
 
