@@ -74,9 +74,10 @@ describe('a worker with instant stages', () => {
       'running>running@indexing',
       'running>succeeded@indexing',
     ]);
+    // The creation event is the API's (schema/jobs/createJob.ts): the job as created, progress 0.
     assert.deepEqual(
       events.map((e) => e.progress),
-      [null, 0, 33, 83, 100],
+      [0, 0, 33, 83, 100],
     );
     assert.ok(events.every((e) => e.org_id === org));
     assert.equal(await queueSettled(id), 'gone');
