@@ -28,6 +28,7 @@ async function asMember<T>(
     claims: { sub: 'test-user', orgId, role: 'member' },
     requestId: randomUUID(),
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+    preparedStatements: true,
   });
   db.setReadOnly(false);
   try {

@@ -21,6 +21,9 @@ export const HEIMDEX_ENVS = ['local', 'dev', 'staging', 'prod'] as const;
 export type HeimdexEnv = (typeof HEIMDEX_ENVS)[number];
 export const AUTH_PROVIDERS = ['dev', 'jwks'] as const;
 export type AuthProvider = (typeof AUTH_PROVIDERS)[number];
+/** What stands between the processes and PostgreSQL: nothing, or a transaction-mode pooler. */
+export const DB_POOLERS = ['none', 'transaction'] as const;
+export type DbPooler = (typeof DB_POOLERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -91,6 +94,15 @@ const SPECS = {
   API_DATABASE_URL: postgresUrl({ default: undefined, desc: 'API, as heimdex_authenticator' }),
   WORKER_DATABASE_URL: postgresUrl({ default: undefined, desc: 'worker, as heimdex_worker' }),
   MIGRATION_DATABASE_URL: postgresUrl({ default: undefined, desc: 'migrations, as heimdex_owner' }),
+  DB_POOLER: str({
+    choices: DB_POOLERS,
+    default: 'none',
+    desc: 'transaction: the API and worker URLs point at a transaction-mode pooler (PgBouncer); statements run unnamed and session state goes to DIRECT_DATABASE_URL',
+  }),
+  DIRECT_DATABASE_URL: postgresUrl({
+    default: undefined,
+    desc: "with DB_POOLER=transaction: this process's role, straight to PostgreSQL (the worker's LISTEN); derived in local mode",
+  }),
   DB_POOL_MAX: num({ default: 10 }),
   DB_CONNECTION_TIMEOUT_MS: num({ default: 5_000 }),
   DB_IDLE_TIMEOUT_MS: num({ default: 30_000 }),
@@ -185,6 +197,10 @@ export interface DatabaseConfig {
   apiUrl: string | undefined;
   workerUrl: string | undefined;
   migrationUrl: string | undefined;
+  /** `transaction`: the role URLs lead to a transaction-mode pooler (see server/db/pooler.ts). */
+  pooler: DbPooler;
+  /** This process's role, bypassing the pooler, for connections that keep session state. */
+  directUrl: string | undefined;
   poolMax: number;
   connectionTimeoutMs: number;
   idleTimeoutMs: number;
@@ -398,6 +414,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: e.API_DATABASE_URL,
       workerUrl: e.WORKER_DATABASE_URL,
       migrationUrl: e.MIGRATION_DATABASE_URL,
+      pooler: e.DB_POOLER,
+      directUrl: e.DIRECT_DATABASE_URL,
       poolMax: e.DB_POOL_MAX,
       connectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
       idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
@@ -464,6 +482,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
       apiUrl: maskUrl(database.apiUrl),
       workerUrl: maskUrl(database.workerUrl),
       migrationUrl: maskUrl(database.migrationUrl),
+      directUrl: maskUrl(database.directUrl),
     },
     auth:
       auth.provider === 'dev'

@@ -55,6 +55,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       logger,
       readiness: await createReadinessCheck(readinessPool),
       statementTimeoutMs: config.database.statementTimeoutMs,
+      preparedStatements: config.database.pooler === 'none',
       maxBodyBytes: config.http.maxBodyBytes,
       allowList: persistedOperationsOnly ? persisted : undefined,
       rateLimits,

@@ -1,12 +1,13 @@
 /**
  * `node dist/worker/main.js`: the worker process. It connects as
  * heimdex_worker (WORKER_DATABASE_URL, or derived from DATABASE_URL in local
- * mode) to a database `migrate` has already prepared; SIGTERM/SIGINT drain it
+ * mode) to a database `migrate` has already prepared, and with DB_POOLER=transaction
+ * also to DIRECT_DATABASE_URL for its LISTEN; SIGTERM/SIGINT drain it
  * and exit 0. With WORKER_HEALTH_PORT set it also serves GET /healthz there.
  */
 import { loadConfig, maskUrl, summarizeConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
-import { roleUrl } from '../runtime/db/roleUrls.js';
+import { directRoleUrl, roleUrl } from '../runtime/db/roleUrls.js';
 import { runMain } from '../runtime/process/runMain.js';
 import { startWorker, type RunningWorker } from './startWorker.js';
 import { startHealthServer } from './healthServer.js';
@@ -15,7 +16,11 @@ await runMain('worker', async ({ onShutdown, shutdown }) => {
   const config = loadConfig();
   const logger = createLogger({ ...config, service: 'heimdex-worker' });
   const url = roleUrl(config.database, 'worker');
-  logger.info({ config: summarizeConfig(config), url: maskUrl(url) }, 'starting worker');
+  const directUrl = directRoleUrl(config.database, 'worker');
+  logger.info(
+    { config: summarizeConfig(config), url: maskUrl(url), directUrl: maskUrl(directUrl) },
+    'starting worker',
+  );
 
   let worker: RunningWorker | undefined = undefined; // set once it runs; probes read it
   if (config.worker.healthPort !== undefined) {
@@ -31,6 +36,7 @@ await runMain('worker', async ({ onShutdown, shutdown }) => {
   }
   worker = await startWorker({
     connectionString: url,
+    directConnectionString: directUrl,
     config,
     logger,
   });

@@ -6,7 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { run, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
@@ -14,6 +13,7 @@ import { graphileLogger } from '../runtime/graphileLogger.js';
 import { Ledger } from './ledger.js';
 import { startCrashRecovery } from './crashRecovery.js';
 import { mockProcess } from './tasks/mock_process.js';
+import { createWorkerPool } from './workerPool.js';
 
 /** After the drain bound, how long interrupted jobs get to give themselves back. */
 const RELEASE_GRACE_MS = 5_000;
@@ -34,8 +34,21 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** The URL for LISTEN: required behind a pooler, where LISTEN would be lost. */
+function directConnection(options: {
+  connectionString: string;
+  directConnectionString?: string;
+  config: Pick<Config, 'database'>;
+}): string {
+  if (options.directConnectionString) return options.directConnectionString;
+  if (options.config.database.pooler === 'none') return options.connectionString;
+  throw new Error('DB_POOLER=transaction: the worker needs a direct connection for LISTEN');
+}
+
 export async function startWorker(options: {
   connectionString: string;
+  /** The same role straight to PostgreSQL, for LISTEN behind a transaction-mode pooler. */
+  directConnectionString?: string;
   config: Pick<Config, 'worker' | 'database' | 'shutdownTimeoutMs'>;
   logger: Logger;
   /** graphile-worker's event emitter, for callers that watch jobs (benchmarks). */
@@ -43,21 +56,16 @@ export async function startWorker(options: {
 }): Promise<RunningWorker> {
   const { logger } = options;
   const { worker: settings, database, shutdownTimeoutMs } = options.config;
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: settings.poolMax,
-    application_name: 'heimdex-worker',
-    statement_timeout: database.statementTimeoutMs,
-    connectionTimeoutMillis: database.connectionTimeoutMs,
-  });
-  // pg hangs the whole client on these errors: log what happened, not the client
-  const lost = (err: Error & { code?: string }) => ({ code: err.code, reason: err.message });
-  pool.on('error', (err) => logger.warn(lost(err), 'an idle database connection failed'));
-  pool.on('connect', (client) => {
-    client.on('error', (err) => logger.warn(lost(err), 'a database connection failed'));
-  });
-
   const events: WorkerEvents = options.events ?? new EventEmitter();
+  const connections = createWorkerPool({
+    events,
+    connectionString: options.connectionString,
+    directConnectionString: directConnection(options),
+    config: options.config,
+    logger,
+  });
+  const { pool } = connections;
+
   const recovery = startCrashRecovery({
     pool,
     events,
@@ -77,6 +85,8 @@ export async function startWorker(options: {
       pollInterval: settings.pollIntervalMs,
       gracefulShutdownAbortTimeout: shutdownTimeoutMs,
       noHandleSignals: true,
+      // Behind a transaction-mode pooler, graphile-worker's own statements run unnamed too.
+      noPreparedStatements: database.pooler === 'transaction',
       parsedCronItems: [],
       taskList: {
         mock_process: mockProcess({
@@ -98,7 +108,7 @@ export async function startWorker(options: {
     });
   } catch (err) {
     await recovery.stop();
-    await pool.end();
+    await connections.end();
     throw err;
   }
   logger.info(
@@ -145,7 +155,7 @@ export async function startWorker(options: {
           return;
         }
         await recovery.stop();
-        await pool.end();
+        await connections.end();
         logger.info('worker stopped');
       })();
       return stopping;

@@ -66,3 +66,24 @@ export function roleUrl(db: DatabaseConfig, role: DatabaseRole, adminUrl = db.ad
   }
   return url;
 }
+
+/**
+ * The URL for connections that keep session state (LISTEN, session advisory
+ * locks): with DB_POOLER=transaction, DIRECT_DATABASE_URL (in local mode
+ * derived from DATABASE_URL, which never goes through the pooler); without a
+ * pooler, the role's own URL.
+ */
+export function directRoleUrl(
+  db: DatabaseConfig,
+  role: DatabaseRole,
+  ownUrl = roleUrl(db, role),
+): string {
+  if (db.pooler === 'none') return ownUrl;
+  const url = db.directUrl ?? (db.adminUrl ? deriveLocalRoleUrls(db.adminUrl)[role] : undefined);
+  if (!url) {
+    throw new ConfigError(
+      `Invalid configuration:\n  DIRECT_DATABASE_URL: missing; DB_POOLER=transaction needs this process's role (as in ${URL_VARIABLE[role]}) straight to PostgreSQL, for session state the pooler cannot keep`,
+    );
+  }
+  return url;
+}

@@ -64,7 +64,10 @@ export class RequestTransaction implements RequestDatabase {
     if (this.#finished) throw new Error('the request transaction is already over');
     const client = await this.#connection();
     this.#refuseAfterFailure();
-    const config = { ...statement, name: statementName(client, statement.name) };
+    const config = {
+      ...statement,
+      name: statementName(client, statement.name, this.settings.preparedStatements),
+    };
     // Statements are queued on the connection in call order, so the first
     // call is the first statement the server runs: it carries the begin.
     const first = !this.#begun;

@@ -11,6 +11,11 @@
  *   Parse?/Bind/Describe/Execute  the statement itself
  *   Sync
  *
+ * Through a transaction-mode pooler (DB_POOLER=transaction) the prefix is
+ * parsed unnamed each time (Parse/Bind/Execute per statement, still before the
+ * one Sync): PgBouncer below 1.21 hands the next transaction a server
+ * connection that may not hold a statement this client prepared elsewhere.
+ *
  * If `begin` or the settings fail, the server skips the rest up to Sync, so
  * the statement never runs without its settings. node-postgres has no
  * pipelining of its own; this is its Query with the prefix written ahead
@@ -30,6 +35,8 @@ export interface TransactionSettings {
   /** Generated per request; also in every log line of the request. */
   requestId: string;
   statementTimeoutMs: number;
+  /** False through a transaction-mode pooler: every statement is sent unnamed. */
+  preparedStatements: boolean;
 }
 
 /** Transaction-local settings: each name with where its value (a parameter) comes from. */
@@ -43,7 +50,7 @@ const SETTINGS: ReadonlyArray<readonly [SettingName, (s: TransactionSettings) =>
   ['statement_timeout', ({ statementTimeoutMs }) => String(Math.trunc(statementTimeoutMs))],
 ];
 
-/** The prefix statements, prepared once per connection under these names. */
+/** The prefix statements, prepared once per connection under these names (unless unnamed). */
 const PREFIX = {
   beginReadOnly: { name: 'heimdex_begin_read_only', text: 'begin read only' },
   beginReadWrite: { name: 'heimdex_begin', text: 'begin' },
@@ -125,9 +132,10 @@ class StartAndQuery extends BaseQuery {
       let prepared = preparedOn.get(connection);
       if (!prepared) preparedOn.set(connection, (prepared = new Set()));
       for (const { name, text, values } of this.prefix) {
-        if (!prepared.has(name)) {
+        // The unnamed statement ('') lasts until the next Parse: parse it each time.
+        if (name === '' || !prepared.has(name)) {
           connection.parse({ name, text, types: [] });
-          prepared.add(name);
+          if (name !== '') prepared.add(name);
         }
         connection.bind({ statement: name, values });
         connection.execute({ portal: '', rows: 0 });
@@ -173,6 +181,8 @@ export function queryWithTransactionStart<R extends pg.QueryResultRow>(
 ): Promise<pg.QueryResult<R>> {
   return new Promise((resolve, reject) => {
     const begin = readOnly ? PREFIX.beginReadOnly : PREFIX.beginReadWrite;
+    const named = (statement: { name: string; text: string }) =>
+      settings.preparedStatements ? statement : { ...statement, name: '' };
     const query = new StartAndQuery(
       {
         ...statement,
@@ -185,8 +195,8 @@ export function queryWithTransactionStart<R extends pg.QueryResultRow>(
         },
       },
       [
-        { ...begin, values: [] },
-        { ...PREFIX.settings, values: SETTINGS.map(([, value]) => value(settings)) },
+        { ...named(begin), values: [] },
+        { ...named(PREFIX.settings), values: SETTINGS.map(([, value]) => value(settings)) },
       ],
     );
     // A Submittable: pg returns it as is, and answers through its callback.

@@ -31,6 +31,8 @@ export interface GraphqlHandlerDeps {
   verifier: TokenVerifier;
   pool: pg.Pool;
   statementTimeoutMs: number;
+  /** False through a transaction-mode pooler (DB_POOLER=transaction). */
+  preparedStatements: boolean;
   maxBodyBytes: number;
   /** With PERSISTED_OPERATIONS_ONLY: the only documents accepted. */
   allowList?: Pick<PersistedOperations, 'allows'> | undefined;
@@ -101,7 +103,13 @@ export async function handleGraphql(
     sendRateLimited(req, res, spent, log.logger);
     return;
   }
-  const context = new RequestContext(claims, log, deps.pool, deps.statementTimeoutMs);
+  const context = new RequestContext(
+    claims,
+    log,
+    deps.pool,
+    deps.statementTimeoutMs,
+    deps.preparedStatements,
+  );
   /** RateLimit-* on every answer; a request refused before execution spends 1 point. */
   const rateLimitHeaders = async (): Promise<void> => {
     if (!rateLimits) return;

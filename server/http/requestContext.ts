@@ -25,11 +25,13 @@ export class RequestContext implements GatewayContext {
     private readonly log: RequestLog,
     pool: pg.Pool,
     statementTimeoutMs: number,
+    preparedStatements: boolean,
   ) {
     this.db = new RequestTransaction(pool, {
       claims,
       requestId: log.requestId,
       statementTimeoutMs,
+      preparedStatements,
     });
   }
 

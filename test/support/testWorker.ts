@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadConfig } from '../../runtime/config.js';
 import { childEnv } from '../../runtime/process/childProcess.js';
 import { projectRoot } from '../../runtime/paths.js';
+import { directRoleUrl } from '../../runtime/db/roleUrls.js';
 import { startWorker, type RunningWorker } from '../../worker/startWorker.js';
 import { captureLogger } from './captureLogger.js';
 import { localEnv } from './localEnv.js';
@@ -32,6 +33,7 @@ export async function startTestWorker(
   const { logger, lines } = captureLogger('heimdex-worker-test');
   const worker = await startWorker({
     connectionString: workerUrl,
+    directConnectionString: directRoleUrl(config.database, 'worker', workerUrl),
     config,
     logger,
   });

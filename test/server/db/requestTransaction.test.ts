@@ -23,8 +23,18 @@ let pool: pg.Pool;
 
 const member: RequestClaims = { sub: 'mia', orgId: ORG, role: 'member' };
 
-function transaction(claims = member, statementTimeoutMs = 5_000, requestId = randomUUID()) {
-  return new RequestTransaction(pool, { claims, requestId, statementTimeoutMs });
+function transaction(
+  claims = member,
+  statementTimeoutMs = 5_000,
+  requestId = randomUUID(),
+  preparedStatements = true,
+) {
+  return new RequestTransaction(pool, {
+    claims,
+    requestId,
+    statementTimeoutMs,
+    preparedStatements,
+  });
 }
 
 const SESSION = `select current_user as "user",
@@ -171,6 +181,19 @@ describe('transactions', () => {
   });
 });
 
+/** The statements prepared on the pool's one connection. */
+async function preparedOnConnection(): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      'select name from pg_prepared_statements order by name',
+    );
+    return rows.map((row) => row.name);
+  } finally {
+    client.release();
+  }
+}
+
 /** Counts the writes that reach the pool's one socket (corked messages leave as one). */
 async function countSocketWrites(): Promise<{ count(): number; restore(): void }> {
   const client = await pool.connect();
@@ -204,6 +227,23 @@ describe('begin and settings with the first statement', () => {
       assert.equal(writes.count(), 3, 'then each statement and the commit');
       assert.equal(rows[0]!['user'], 'heimdex_member');
       assert.equal(rows[0]!['read_only'], 'on');
+    } finally {
+      writes.restore();
+    }
+  });
+
+  it('sends them unnamed, still in one write, for a transaction-mode pooler', async () => {
+    const before = await preparedOnConnection();
+    const writes = await countSocketWrites();
+    try {
+      const tx = transaction(member, 5_000, randomUUID(), false);
+      const { rows } = await tx.query({ text: SESSION, name: 'heimdex_test_unnamed' });
+      const count = writes.count();
+      await tx.finish(true);
+      assert.equal(count, 1, 'begin, settings and statement in one write');
+      assert.equal(rows[0]!['org'], ORG);
+      assert.equal(rows[0]!['read_only'], 'on');
+      assert.deepEqual(await preparedOnConnection(), before, 'nothing new prepared');
     } finally {
       writes.restore();
     }
