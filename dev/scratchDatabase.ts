@@ -53,8 +53,26 @@ export function createDatabase(serverUrl: string, name: string, template?: strin
   });
 }
 
+/** How long `dropDatabase` lets sessions that are already closing leave before it forces them out. */
+const CLOSING_SESSIONS_GRACE_MS = 2_000;
+
+/**
+ * `drop database ... with (force)`, once the sessions still on it have had a
+ * moment to leave. pg-pool's `end()` resolves before its sockets close; a
+ * forced drop in that window terminates a closing session, and the pool,
+ * which no longer listens, turns the 57P01 into an uncaught exception.
+ */
 export function dropDatabase(serverUrl: string, name: string): Promise<void> {
   return asServerAdmin(serverUrl, async (c) => {
+    const deadline = Date.now() + CLOSING_SESSIONS_GRACE_MS;
+    while (Date.now() < deadline) {
+      const { rows } = await c.query<{ sessions: number }>(
+        'select count(*)::int as sessions from pg_stat_activity where datname = $1',
+        [checked(name)],
+      );
+      if (rows[0]?.sessions === 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const statement = `drop database if exists ${c.escapeIdentifier(checked(name))} with (force)`;
     await c.query(statement);
   });
