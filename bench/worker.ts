@@ -7,7 +7,9 @@
  *    the pipeline's four round trips per job without its ledger: read-only
  *    statements, then one-row inserts committed one by one as transitions
  *    are. What the pipeline costs beyond the write floor is the ledger's SQL;
- *  - p50/p99 from createJob's commit to the task starting, on an idle worker.
+ *  - p50/p99 from createJob's commit to the task starting, on an idle worker;
+ *  - commits per job: the database's xact_commit (pg_stat_database) over a
+ *    drain, every transaction of the worker's pool counted, queue fetches too.
  * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_ROUNDS, BENCH_DATABASE_URL, and the WORKER_*
  * variables (local queue, pool size, poll interval) for both workers.
  */
@@ -87,30 +89,56 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     );
   }
 
+  /** Committed transactions in the bench database so far, as far as the statistics know. */
+  async function commits(): Promise<number> {
+    const { rows } = await admin.query<{ n: string }>(
+      `select xact_commit as n from pg_stat_database where datname = current_database()`,
+    );
+    return Number(rows[0]!.n);
+  }
+
+  /**
+   * Commits during `drain`. A backend reports its counts when it exits or
+   * idles, so the jobs are created over connections that are closed before
+   * the drain starts, and the worker's pool is closed before the count ends.
+   */
+  async function countCommits<T extends DrainResult>(drain: () => Promise<T>) {
+    await sleep(200); // closed backends have reported
+    const before = await commits();
+    const result = await drain();
+    await sleep(200);
+    return { ...result, commitsPerJob: ((await commits()) - before) / result.jobs };
+  }
+
   async function createJobs(n: number): Promise<void> {
+    const creators = new pg.Pool({ connectionString: db.urls.api, max: 4 });
     let next = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (next < n) {
           const i = next++;
-          await createJob(api, orgs[i % orgs.length]!);
+          await createJob(creators, orgs[i % orgs.length]!);
         }
       }),
     );
+    await creators.end();
   }
 
   async function pipeline(concurrency: number) {
     await createJobs(settings.jobs);
-    const events: WorkerEvents = new EventEmitter();
-    const drain = measureDrain(events, settings.jobs, postmaster);
-    const worker = await startWorker({
-      connectionString: db.urls.worker,
-      config: configFor(concurrency),
-      logger,
-      events,
+    const result = await countCommits(async () => {
+      const events: WorkerEvents = new EventEmitter();
+      const drain = measureDrain(events, settings.jobs, postmaster);
+      const worker = await startWorker({
+        connectionString: db.urls.worker,
+        config: configFor(concurrency),
+        logger,
+        events,
+      });
+      const drained = await drain;
+      await worker.stop();
+      return drained;
     });
-    const result = await drain;
-    await worker.stop();
     const { rows } = await admin.query<{ n: number }>(
       `select count(*)::int as n from app_public.jobs where status <> 'succeeded'`,
     );
@@ -120,11 +148,8 @@ await runMain('bench:worker', async ({ onShutdown }) => {
   /** graphile-worker alone, same settings: N jobs that each run `task`'s statement once per transition (or nothing). */
   async function graphileWorkerOnly(concurrency: number, task: FloorTask) {
     const options = configFor(concurrency).worker;
-    const pool = new pg.Pool({ connectionString: db.urls.worker, max: options.poolMax });
-    pool.on('error', () => undefined);
-    pool.on('connect', (c) => c.on('error', () => undefined));
     for (let added = 0; added < settings.jobs; added += 1_000) {
-      await pool.query(
+      await admin.query(
         `select graphile_worker.add_jobs(array(
            select row('bench_task', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec
              from generate_series(1, $1::int)))`,
@@ -132,34 +157,39 @@ await runMain('bench:worker', async ({ onShutdown }) => {
       );
     }
     const statement = FLOOR_STATEMENTS[task];
-    const events: WorkerEvents = new EventEmitter();
-    const drain = measureDrain(events, settings.jobs, postmaster);
-    const runner = await run({
-      pgPool: pool,
-      events,
-      logger: graphileLogger(logger),
-      concurrency,
-      pollInterval: options.pollIntervalMs,
-      noHandleSignals: true,
-      parsedCronItems: [],
-      taskList: {
-        bench_task: async () => {
-          if (!statement) return;
-          for (let i = 0; i < TRANSITIONS_PER_JOB; i++) await pool.query(statement);
+    return countCommits(async () => {
+      const pool = new pg.Pool({ connectionString: db.urls.worker, max: options.poolMax });
+      pool.on('error', () => undefined);
+      pool.on('connect', (c) => c.on('error', () => undefined));
+      const events: WorkerEvents = new EventEmitter();
+      const drain = measureDrain(events, settings.jobs, postmaster);
+      const runner = await run({
+        pgPool: pool,
+        events,
+        logger: graphileLogger(logger),
+        concurrency,
+        pollInterval: options.pollIntervalMs,
+        noHandleSignals: true,
+        parsedCronItems: [],
+        taskList: {
+          bench_task: async () => {
+            if (!statement) return;
+            for (let i = 0; i < TRANSITIONS_PER_JOB; i++) await pool.query(statement);
+          },
         },
-      },
-      preset: {
-        worker: {
-          localQueue: { size: options.localQueueSize },
-          completeJobBatchDelay: 0,
-          failJobBatchDelay: 0,
+        preset: {
+          worker: {
+            localQueue: { size: options.localQueueSize },
+            completeJobBatchDelay: 0,
+            failJobBatchDelay: 0,
+          },
         },
-      },
+      });
+      const result = await drain;
+      await runner.stop();
+      await pool.end();
+      return result;
     });
-    const result = await drain;
-    await runner.stop();
-    await pool.end();
-    return result;
   }
 
   async function idleLatency(samples: number) {
@@ -190,13 +220,16 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     return { samples, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies.at(-1)! };
   }
 
-  function row(what: string, concurrency: number, r: DrainResult, bareRate?: number): string {
+  type Measured = DrainResult & { commitsPerJob: number };
+
+  function row(what: string, concurrency: number, r: Measured, bareRate?: number): string {
     const cpu = (us: number | undefined) => (us === undefined ? 'n/a' : us.toFixed(0));
     const total = r.serverUsPerJob === undefined ? undefined : r.processUsPerJob + r.serverUsPerJob;
     return (
       `| ${what} | ${concurrency} | ${r.jobsPerSecond.toFixed(0)} | ` +
       `${bareRate ? `${(r.jobsPerSecond / bareRate).toFixed(2)}x` : '1.00x'} | ` +
-      `${cpu(r.processUsPerJob)} | ${cpu(r.serverUsPerJob)} | ${cpu(total)} |` +
+      `${cpu(r.processUsPerJob)} | ${cpu(r.serverUsPerJob)} | ${cpu(total)} | ` +
+      `${r.commitsPerJob.toFixed(2)} |` +
       `${r.failed ? ` ${r.failed} NOT SUCCEEDED |` : ''}\n`
     );
   }
@@ -208,8 +241,8 @@ await runMain('bench:worker', async ({ onShutdown }) => {
         `${base.localQueueSize}, poll ${base.pollIntervalMs} ms, pool ${
           base.poolMax === 6 ? 'concurrency + 2' : base.poolMax
         }; PostgreSQL ${db.serverVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}\n\n` +
-        '| run | concurrency | jobs/s | vs bare | CPU us/job worker | CPU us/job postgres | CPU us/job total |\n' +
-        '| --- | --- | --- | --- | --- | --- | --- |\n',
+        '| run | concurrency | jobs/s | vs bare | CPU us/job worker | CPU us/job postgres | CPU us/job total | commits/job |\n' +
+        '| --- | --- | --- | --- | --- | --- | --- | --- |\n',
     );
     await admin.query(FLOOR_TABLE);
     // Each round measures bare, the floors and the pipeline back to back, so

@@ -702,6 +702,56 @@ ALTER FUNCTION app_private.worker_sweep(stale_after_ms integer) OWNER TO heimdex
 COMMENT ON FUNCTION app_private.worker_sweep(stale_after_ms integer) IS 'Frees the job locks of worker pools that stopped heart-beating; their jobs run again.';
 
 --
+-- Name: worker_transitions(jsonb); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.worker_transitions(transitions jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+declare
+  t jsonb;
+  state jsonb;
+  states jsonb := '[]'::jsonb;
+begin
+  for t in select * from pg_catalog.jsonb_array_elements(transitions) loop
+    begin
+      perform pg_catalog.set_config('jwt.claims.org_id', t->>'orgId', true);
+      state := case t->>'op'
+        when 'start' then
+          app_private.worker_start_job((t->>'jobId')::uuid, (t->>'attempt')::integer)
+        when 'stage' then
+          app_private.worker_enter_stage((t->>'jobId')::uuid, (t->>'attempt')::integer,
+            (t->>'stage')::app_public.job_stage, (t->>'progress')::smallint)
+        when 'succeed' then
+          app_private.worker_succeed_job((t->>'jobId')::uuid, (t->>'attempt')::integer,
+            t->'result')
+        when 'fail' then
+          app_private.worker_fail_job((t->>'jobId')::uuid, (t->>'attempt')::integer,
+            (t->>'willRetry')::boolean, t->>'code', t->>'message')
+      end;
+      if state is null then
+        raise exception 'unknown worker transition %', t->>'op' using errcode = '22023';
+      end if;
+    exception when others then
+      state := pg_catalog.jsonb_build_object('outcome', 'error', 'sqlstate', sqlstate,
+                                             'message', sqlerrm);
+    end;
+    states := states operator(pg_catalog.||) pg_catalog.jsonb_build_array(state);
+  end loop;
+  perform pg_catalog.set_config('jwt.claims.org_id', '', true);
+  return states;
+end
+$$;
+
+ALTER FUNCTION app_private.worker_transitions(transitions jsonb) OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION worker_transitions(transitions jsonb); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.worker_transitions(transitions jsonb) IS 'Group commit: several jobs'' transitions in one transaction, each under its own org claim and savepoint.';
+
+--
 -- Name: worker_unmatched(uuid, boolean); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
 --
 
@@ -1385,6 +1435,13 @@ GRANT ALL ON FUNCTION app_private.worker_succeed_job(job_id uuid, run_attempt in
 
 REVOKE ALL ON FUNCTION app_private.worker_sweep(stale_after_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.worker_sweep(stale_after_ms integer) TO heimdex_worker;
+
+--
+-- Name: FUNCTION worker_transitions(transitions jsonb); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.worker_transitions(transitions jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.worker_transitions(transitions jsonb) TO heimdex_worker;
 
 --
 -- Name: FUNCTION worker_unmatched(job_id uuid, repeated boolean); Type: ACL; Schema: app_private; Owner: heimdex_owner

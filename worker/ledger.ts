@@ -1,14 +1,16 @@
 /**
- * The job ledger as a task moves it. Each transition is ONE statement: the
- * job's org set as the claim in a materialized CTE (evaluated first), then the
+ * The job ledger as a task moves it. Each transition is one call of a
  * transition function (sql/migrations/000010_worker_transitions.sql), which
- * updates the job and appends its event under row-level security. One
- * statement is one transaction and one round trip; the claim lasts exactly as
- * long as that transaction.
+ * updates the job and appends its event under row-level security with the
+ * job's org set as the claim just before it. Transitions of different jobs
+ * that are ready together share one statement, one transaction and one
+ * durable commit (worker/groupCommit.ts); each has its own savepoint there,
+ * and the claim lasts no longer than the transaction.
  */
 import type pg from 'pg';
 import { CLAIM_SETTINGS, setLocalSettingsSql } from '../runtime/db/transactionSettings.js';
 import { withReconnect } from './reconnect.js';
+import { GroupCommit, type Transition } from './groupCommit.js';
 import type { Logger } from '../runtime/logger.js';
 
 export const STAGES = ['extracting', 'analyzing', 'indexing'] as const;
@@ -34,49 +36,53 @@ export interface JobRun {
 export type JobErrorCode =
   'DETERMINISTIC_FAILURE' | 'DATABASE_ERROR' | 'DATABASE_UNAVAILABLE' | 'INTERNAL_ERROR';
 
-/** One statement: the org claim set first (a materialized CTE), then the transition `call`. */
-function asOrg(call: string): string {
-  return `with claim as materialized (select ${setLocalSettingsSql([CLAIM_SETTINGS.orgId])})
-select ${call} as state from claim`;
+/**
+ * The one transition that is not group-committed (it locks the queue job
+ * first; see release): one statement, the org claim set first in a
+ * materialized CTE.
+ */
+const RELEASE = `with claim as materialized (select ${setLocalSettingsSql([CLAIM_SETTINGS.orgId])})
+select app_private.worker_release_job($2::uuid, $3::int, $4::bigint, $5) as state from claim`;
+
+/**
+ * A transition that failed inside its batch: rolled back to its own
+ * savepoint, while the other jobs' transitions in the batch committed.
+ */
+export class TransitionFailed extends Error {
+  override readonly name = 'TransitionFailed';
+  constructor(
+    /** The SQLSTATE the transition raised. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-const START = asOrg('app_private.worker_start_job($2::uuid, $3::int)');
-const ENTER_STAGE = asOrg(
-  'app_private.worker_enter_stage($2::uuid, $3::int, $4::app_public.job_stage, $5::smallint)',
-);
-const SUCCEED = asOrg('app_private.worker_succeed_job($2::uuid, $3::int, $4::jsonb)');
-const FAIL = asOrg('app_private.worker_fail_job($2::uuid, $3::int, $4::boolean, $5, $6)');
-const RELEASE = asOrg('app_private.worker_release_job($2::uuid, $3::int, $4::bigint, $5)');
+type BatchedState = LedgerState | { outcome: 'error'; sqlstate: string; message: string };
 
 export class Ledger {
+  private readonly commits: GroupCommit;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly reconnectTimeoutMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.commits = new GroupCommit(pool);
+  }
 
   /** queued -> running at the first stage, or resume a job an earlier run left running. */
   start(run: JobRun): Promise<LedgerState> {
-    return this.transition('heimdex_worker_start', START, [run.orgId, run.jobId, run.attempt]);
+    return this.transition({ op: 'start', ...run });
   }
 
   enterStage(run: JobRun, stage: Stage, progress: number): Promise<LedgerState> {
-    return this.transition('heimdex_worker_enter_stage', ENTER_STAGE, [
-      run.orgId,
-      run.jobId,
-      run.attempt,
-      stage,
-      progress,
-    ]);
+    return this.transition({ op: 'stage', ...run, stage, progress });
   }
 
   succeed(run: JobRun, result: object): Promise<LedgerState> {
-    return this.transition('heimdex_worker_succeed', SUCCEED, [
-      run.orgId,
-      run.jobId,
-      run.attempt,
-      JSON.stringify(result),
-    ]);
+    return this.transition({ op: 'succeed', ...run, result });
   }
 
   /** running -> queued (graphile-worker will retry) or dead_letter (it will not). */
@@ -84,14 +90,7 @@ export class Ledger {
     run: JobRun,
     failure: { willRetry: boolean; code: JobErrorCode; message: string },
   ): Promise<LedgerState> {
-    return this.transition('heimdex_worker_fail', FAIL, [
-      run.orgId,
-      run.jobId,
-      run.attempt,
-      failure.willRetry,
-      failure.code,
-      failure.message,
-    ]);
+    return this.transition({ op: 'fail', ...run, ...failure });
   }
 
   /**
@@ -108,12 +107,13 @@ export class Ledger {
     return rows[0]!.state;
   }
 
-  /** Runs one transition statement, repeated while the database is unreachable (each is idempotent). */
-  private transition(name: string, text: string, values: unknown[]): Promise<LedgerState> {
+  /** One transition, committed with whatever other jobs' transitions are ready with it. */
+  private transition(transition: Transition): Promise<LedgerState> {
     return withReconnect(
       async () => {
-        const { rows } = await this.pool.query<{ state: LedgerState }>({ name, text, values });
-        return rows[0]!.state;
+        const state = (await this.commits.submit(transition)) as BatchedState;
+        if (state.outcome === 'error') throw new TransitionFailed(state.sqlstate, state.message);
+        return state;
       },
       {
         timeoutMs: this.reconnectTimeoutMs,

@@ -19,6 +19,7 @@ import pg from 'pg';
 import { DatabaseUnavailableError } from '../runtime/errors/HeimdexError.js';
 import { isUuid } from '../runtime/uuid.js';
 import { queueJobOf, stopRetrying, type QueueJob } from './queueJob.js';
+import { TransitionFailed } from './ledger.js';
 import type { JobErrorCode, JobRun, Ledger, LedgerState, Stage } from './ledger.js';
 import type { Logger } from '../runtime/logger.js';
 
@@ -90,7 +91,7 @@ function failureOf(err: unknown, stage: Stage | null): { code: JobErrorCode; mes
   if (err instanceof DatabaseUnavailableError) {
     return { code: 'DATABASE_UNAVAILABLE', message: `The database was unreachable at ${where}` };
   }
-  if (err instanceof pg.DatabaseError) {
+  if (err instanceof pg.DatabaseError || err instanceof TransitionFailed) {
     return { code: 'DATABASE_ERROR', message: `A database error (${err.code}) stopped ${where}` };
   }
   return { code: 'INTERNAL_ERROR', message: `An internal error stopped ${where}` };

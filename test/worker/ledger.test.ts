@@ -2,6 +2,12 @@
  * The worker's ledger transitions as heimdex_worker, called exactly as tasks
  * call them: row-level security confines each call to the claimed org, the
  * attempt number fences off stale runs, and a repeated call writes nothing.
+ *
+ * Group commit: transitions of different jobs that are ready together share
+ * one transaction, yet each runs under its own org and one job's trouble (a
+ * cancel that lands meanwhile, an error) never touches another's. Jobs
+ * changed in one transaction carry the same `updated_at` (the status trigger
+ * sets it to now(), the transaction's start).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +18,8 @@ import { createJob } from '../../dev/memberJobs.js';
 import { eventsOf, jobOf } from '../support/jobs.js';
 import { inRolledBackTransaction, sqlState } from '../support/sqlSession.js';
 import { captureLogger } from '../support/captureLogger.js';
-import { Ledger, type JobRun } from '../../worker/ledger.js';
+import { waitFor } from '../support/waitFor.js';
+import { Ledger, TransitionFailed, type JobRun } from '../../worker/ledger.js';
 
 let db: TestDatabase;
 let admin: pg.Pool;
@@ -172,5 +179,115 @@ describe('transitions', () => {
     ]);
     assert.equal(queue.rows[0].attempts, 0, 'the attempt went back to the queue job');
     assert.equal((await jobOf(admin, run.jobId)).attempt, 0);
+  });
+});
+
+async function runningJob(orgId = randomUUID()): Promise<JobRun> {
+  const run = { orgId, jobId: await createJob(db.urls.api, orgId), attempt: 1 };
+  assert.equal((await ledger.start(run)).outcome, 'ok');
+  return run;
+}
+
+/** When the job last changed, to the microsecond: its transaction's start. */
+async function stampOf(run: JobRun): Promise<string> {
+  const { rows } = await admin.query<{ at: string }>(
+    `select updated_at::text as at from app_public.jobs where id = $1`,
+    [run.jobId],
+  );
+  return rows[0]!.at;
+}
+
+/** A member's cancel, begun (the job's row locked) and left open until `commit()`. */
+async function openCancel(run: JobRun) {
+  const c = new pg.Client({ connectionString: db.urls.api });
+  await c.connect();
+  await c.query('begin');
+  await c.query(
+    `select set_config('role', 'heimdex_member', true),
+            set_config('jwt.claims.org_id', $1, true),
+            set_config('jwt.claims.sub', 'test-user', true)`,
+    [run.orgId],
+  );
+  await c.query(`update app_public.jobs set status = 'canceled' where id = $1`, [run.jobId]);
+  await c.query(
+    `insert into app_public.job_events (job_id, prev_status, next_status) values ($1, 'running', 'canceled')`,
+    [run.jobId],
+  );
+  return {
+    async commit() {
+      await c.query('commit');
+      await c.end();
+    },
+  };
+}
+
+describe('transitions ready together share one commit', () => {
+  it('a cancel that lands in between stops its own job only; every event is under its own org', async () => {
+    const orgA = randomUUID();
+    const canceled = await runningJob(orgA);
+    const sameOrg = await runningJob(orgA);
+    const otherOrg = await runningJob();
+    const cancel = await openCancel(canceled);
+
+    // Requested in one turn, so one batch; it waits on the canceled job's row lock.
+    const states = Promise.all(
+      [canceled, sameOrg, otherOrg].map((run) => ledger.enterStage(run, 'analyzing', 33)),
+    );
+    await waitFor('the batch to wait for the cancel', async () => {
+      const { rows } = await admin.query(
+        `select from pg_stat_activity
+          where usename = 'heimdex_worker' and wait_event_type = 'Lock'`,
+      );
+      return rows.length > 0;
+    });
+    await cancel.commit();
+    assert.deepEqual(
+      (await states).map((s) => s.outcome),
+      ['canceled', 'ok', 'ok'],
+    );
+
+    const [a, b] = [await eventsOf(admin, sameOrg.jobId), await eventsOf(admin, otherOrg.jobId)];
+    assert.equal(a.at(-1)!.stage, 'analyzing');
+    assert.equal(b.at(-1)!.stage, 'analyzing');
+    assert.equal(await stampOf(sameOrg), await stampOf(otherOrg), 'one transaction');
+    assert.notEqual(await stampOf(sameOrg), await stampOf(canceled));
+    assert.ok(a.every((e) => e.org_id === orgA));
+    assert.ok(b.every((e) => e.org_id === otherOrg.orgId));
+
+    await Promise.all([sameOrg, otherOrg].map((run) => ledger.succeed(run, { done: true })));
+    assert.equal((await jobOf(admin, sameOrg.jobId)).status, 'succeeded');
+    assert.equal((await jobOf(admin, otherOrg.jobId)).status, 'succeeded');
+    const stopped = await eventsOf(admin, canceled.jobId);
+    assert.equal((await jobOf(admin, canceled.jobId)).status, 'canceled');
+    assert.deepEqual(
+      stopped.map((e) => e.next_status),
+      ['queued', 'running', 'canceled'],
+      'nothing written after the cancel',
+    );
+    assert.ok(stopped.every((e) => e.org_id === orgA));
+  });
+
+  it("one transition's error rolls back that transition only, and the next one runs under its own org", async () => {
+    const failing = await runningJob();
+    const next = await runningJob();
+    const forged: JobRun = { ...(await runningJob()), orgId: next.orgId };
+    const results = await Promise.allSettled([
+      ledger.enterStage(failing, 'analyzing', 101), // violates progress' check constraint
+      ledger.enterStage(next, 'analyzing', 33),
+      ledger.enterStage(forged, 'analyzing', 33), // another org's job under next's org: missing
+    ]);
+    assert.equal(results[0].status, 'rejected');
+    const err = (results[0] as PromiseRejectedResult).reason as unknown;
+    assert.ok(err instanceof TransitionFailed);
+    assert.equal(err.code, '23514');
+    assert.deepEqual(
+      results.slice(1).map((r) => r.status === 'fulfilled' && r.value.outcome),
+      ['ok', 'missing'],
+    );
+    assert.equal((await jobOf(admin, failing.jobId)).stage, 'extracting');
+    assert.equal((await jobOf(admin, next.jobId)).stage, 'analyzing');
+    assert.equal((await jobOf(admin, forged.jobId)).stage, 'extracting');
+    const written = await eventsOf(admin, next.jobId);
+    assert.equal(written.at(-1)!.org_id, next.orgId);
   });
 });

@@ -133,3 +133,70 @@ describe('SIGKILL', () => {
     assert.equal((await second.exited).code, 0);
   });
 });
+
+describe('SIGKILL in the middle of group commits', () => {
+  it('loses no committed transition, and every recovered job finishes once, in order', async () => {
+    const settings = {
+      WORKER_CONCURRENCY: '8',
+      JOB_STAGE_DURATION_MS: '40',
+      WORKER_HEARTBEAT_MS: '100',
+      WORKER_STALE_AFTER_MS: '1000',
+    };
+    const orgs = [randomUUID(), randomUUID(), randomUUID()];
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push(await createJob(db.urls.api, orgs[i % orgs.length]!));
+    const first = worker(settings);
+    await waitFor('some jobs done and others running', async () => {
+      const { rows } = await admin.query<{ done: number; running: number }>(
+        `select count(*) filter (where status = 'succeeded')::int as done,
+                count(*) filter (where status = 'running')::int as running
+           from app_public.jobs where id = any($1::uuid[])`,
+        [ids],
+      );
+      return rows[0]!.done >= 8 && rows[0]!.running >= 4;
+    });
+    first.child.kill('SIGKILL');
+    assert.equal((await first.exited).signal, 'SIGKILL');
+    const committed = await admin.query<{ id: string }>(
+      `select id::text from app_public.job_events where job_id = any($1::uuid[])`,
+      [ids],
+    );
+
+    const second = worker(settings);
+    await waitFor('every job to succeed', async () => {
+      const { rows } = await admin.query<{ n: number }>(
+        `select count(*)::int as n from app_public.jobs
+          where id = any($1::uuid[]) and status = 'succeeded'`,
+        [ids],
+      );
+      return rows[0]!.n === ids.length;
+    });
+    const kept = await admin.query(
+      `select from app_public.job_events where id = any($1::bigint[])`,
+      [committed.rows.map((r) => r.id)],
+    );
+    assert.equal(
+      kept.rowCount,
+      committed.rowCount,
+      'every event committed before the kill is there',
+    );
+    for (const id of ids) {
+      const job = await jobOf(admin, id);
+      const events = await eventsOf(admin, id);
+      assert.ok(
+        events.every((e) => e.org_id === job.org_id),
+        'events under the job’s org',
+      );
+      assert.equal(events.filter((e) => e.next_status === 'succeeded').length, 1);
+      const resumed = events.filter((e) => e.detail.resumedFromAttempt !== undefined);
+      assert.ok(resumed.length <= 1);
+      assert.deepEqual(stagesOf(events.filter((e) => !resumed.includes(e))), [
+        'extracting',
+        'analyzing',
+        'indexing',
+      ]);
+    }
+    second.child.kill('SIGTERM');
+    assert.equal((await second.exited).code, 0);
+  });
+});
