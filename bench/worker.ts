@@ -8,6 +8,8 @@
  *    statements, then one-row inserts committed one by one as transitions
  *    are. What the pipeline costs beyond the write floor is the ledger's SQL;
  *  - p50/p99 from createJob's commit to the task starting, on an idle worker;
+ *  - fairness: one org's backlog, then a few jobs from many orgs; their wait
+ *    with the fair queue on and off (a switch for this benchmark only);
  *  - commits per job: the database's xact_commit (pg_stat_database) over a
  *    drain, every transaction of the worker's pool counted, queue fetches too.
  * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_ROUNDS, BENCH_DATABASE_URL, and the WORKER_*
@@ -32,6 +34,15 @@ import { measureDrain, type DrainResult } from './drain.js';
 import { median } from './median.js';
 import { postmasterPid } from './cpu.js';
 import { runMain } from '../runtime/process/runMain.js';
+
+/** The fairness run's shape (the issue's: one org's 2,000 jobs, then 20 orgs x 5). */
+const FAIRNESS = { backlog: 2_000, otherOrgs: 20, perOtherOrg: 5, concurrency: 8, stageMs: 10 };
+
+/** The value at quantile q (0..1) of some samples. */
+function quantiles(samples: number[]): (q: number) => number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
 
 /** The ledger transitions a job makes: start, two stages, succeed. */
 const TRANSITIONS_PER_JOB = 4;
@@ -78,13 +89,13 @@ await runMain('bench:worker', async ({ onShutdown }) => {
   const orgs = Array.from({ length: settings.orgs }, () => randomUUID());
   const postmaster = await postmasterPid(admin);
 
-  function configFor(concurrency: number): Config {
+  function configFor(concurrency: number, stageDurationMs = 0): Config {
     return loadConfig(
       childEnv({
         HEIMDEX_ENV: 'local',
         DEV_JWT_SECRET: randomBytes(32).toString('base64url'),
         WORKER_CONCURRENCY: String(concurrency),
-        JOB_STAGE_DURATION_MS: '0',
+        JOB_STAGE_DURATION_MS: String(stageDurationMs),
       }),
     );
   }
@@ -110,18 +121,21 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     return { ...result, commitsPerJob: ((await commits()) - before) / result.jobs };
   }
 
-  async function createJobs(n: number): Promise<void> {
+  /** n jobs created as createJob creates them, four at a time, the i-th in org `orgOf(i)`; their ids. */
+  async function createJobs(n: number, orgOf = (i: number) => orgs[i % orgs.length]!) {
     const creators = new pg.Pool({ connectionString: db.urls.api, max: 4 });
+    const ids: string[] = [];
     let next = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (next < n) {
           const i = next++;
-          await createJob(creators, orgs[i % orgs.length]!);
+          ids[i] = await createJob(creators, orgOf(i));
         }
       }),
     );
     await creators.end();
+    return ids;
   }
 
   async function pipeline(concurrency: number) {
@@ -214,10 +228,56 @@ await runMain('bench:worker', async ({ onShutdown }) => {
       await sleep(20); // idle again before the next one
     }
     await worker.stop();
-    latencies.sort((a, b) => a - b);
-    const at = (q: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    return { samples, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies.at(-1)! };
+    const at = quantiles(latencies);
+    return { samples, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
+  }
+
+  /**
+   * The fairness run: one org queues a backlog, then other orgs queue a few
+   * jobs each, on a busy worker whose jobs take 3 x FAIRNESS_STAGE_MS. What
+   * the others wait, from their createJob to their run's start, with the
+   * fair queue on or off (`heimdex.fair_queue`, set on the bench database).
+   */
+  async function fairness(fair: boolean) {
+    const name = pg.escapeIdentifier(
+      (await admin.query('select current_database() as d')).rows[0].d,
+    );
+    await admin.query(`alter database ${name} set heimdex.fair_queue = ${fair ? 'on' : 'off'}`);
+    const worker = await startWorker({
+      connectionString: db.urls.worker,
+      config: configFor(FAIRNESS.concurrency, FAIRNESS.stageMs),
+      logger,
+    });
+    const backlogOrg = randomUUID();
+    const others = Array.from({ length: FAIRNESS.otherOrgs }, () => randomUUID());
+    await createJobs(FAIRNESS.backlog, () => backlogOrg);
+    const ids = await createJobs(
+      others.length * FAIRNESS.perOtherOrg,
+      (i) => others[i % others.length]!,
+    );
+    const waits = await waitForStarts(ids);
+    const { rows } = await admin.query<{ n: number }>(
+      `select count(*)::int as n from app_public.jobs where org_id = $1 and status = 'queued'`,
+      [backlogOrg],
+    );
+    await worker.stop();
+    await admin.query(`update app_public.jobs set status = 'canceled' where status = 'queued'`);
+    await admin.query(`alter database ${name} reset heimdex.fair_queue`);
+    const at = quantiles(waits);
+    return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), backlogLeft: rows[0]!.n };
+  }
+
+  /** Once every job has started: how long each waited, createJob's commit to its run's start (ms). */
+  async function waitForStarts(ids: string[]): Promise<number[]> {
+    for (;;) {
+      const { rows } = await admin.query<{ ms: number }>(
+        `select extract(epoch from started_at - created_at) * 1000 as ms
+           from app_public.jobs where id = any($1::uuid[]) and started_at is not null`,
+        [ids],
+      );
+      if (rows.length === ids.length) return rows.map((r) => Number(r.ms));
+      await sleep(50);
+    }
   }
 
   type Measured = DrainResult & { commitsPerJob: number };
@@ -289,6 +349,20 @@ await runMain('bench:worker', async ({ onShutdown }) => {
             `${Math.max(...ratio).toFixed(2)}] | ${median(cpu).toFixed(0)} |\n`,
         );
       }
+    }
+    process.stdout.write(
+      `\nFairness: one org queues ${FAIRNESS.backlog} jobs, then ${FAIRNESS.otherOrgs} orgs ` +
+        `queue ${FAIRNESS.perOtherOrg} each; concurrency ${FAIRNESS.concurrency}, stages of ` +
+        `${FAIRNESS.stageMs} ms. The other orgs' wait, createJob to start:\n\n` +
+        '| fair queue | p50 ms | p99 ms | max ms | backlog left when the last started |\n' +
+        '| --- | --- | --- | --- | --- |\n',
+    );
+    for (const fair of [true, false]) {
+      const f = await fairness(fair);
+      process.stdout.write(
+        `| ${fair ? 'on' : 'off'} | ${f.p50Ms.toFixed(0)} | ${f.p99Ms.toFixed(0)} | ` +
+          `${f.maxMs.toFixed(0)} | ${f.backlogLeft} |\n`,
+      );
     }
     const l = await idleLatency(200);
     process.stdout.write(

@@ -11,6 +11,7 @@ import { RequestTransaction } from '../server/db/requestTransaction.js';
 import { createJob as createJobInRequest } from '../schema/jobs/createJob.js';
 import { cancelJob as cancelJobInRequest } from '../schema/jobs/changeJobStatus.js';
 import { JobType, type JobStage } from '../schema/typegraphql/enums.js';
+import { JOB_LIMIT_DEFAULTS } from '../runtime/config.js';
 
 /** The authenticator's URL (a pool of one for this call) or its pool. */
 type Api = string | pg.Pool;
@@ -47,14 +48,19 @@ async function asMember<T>(
 export function createJob(
   api: Api,
   orgId: string,
-  options: { failAtStage?: `${JobStage}`; maxAttempts?: number } = {},
+  options: { failAtStage?: `${JobStage}`; maxAttempts?: number; priority?: number } = {},
 ): Promise<string> {
   return asMember(api, orgId, async (db) => {
-    const { job } = await createJobInRequest(db, {
-      type: JobType.MOCK_PROCESS,
-      failAtStage: options.failAtStage as JobStage | undefined,
-      maxAttempts: options.maxAttempts,
-    });
+    const { job } = await createJobInRequest(
+      db,
+      {
+        type: JobType.MOCK_PROCESS,
+        failAtStage: options.failAtStage as JobStage | undefined,
+        maxAttempts: options.maxAttempts,
+        priority: options.priority,
+      },
+      JOB_LIMIT_DEFAULTS,
+    );
     return job.id;
   });
 }

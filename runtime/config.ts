@@ -80,6 +80,9 @@ export const postgresUrl = makeValidator<string>((input) => {
   return input;
 });
 
+/** What an org may ask of the queue unless JOBS_MAX_ACTIVE_PER_ORG / JOBS_MAX_ATTEMPTS say otherwise. */
+export const JOB_LIMIT_DEFAULTS = { maxActivePerOrg: 10_000, maxAttempts: 25 } as const;
+
 const SPECS = {
   // Unset means production: forgetting it must never switch on dev authentication.
   HEIMDEX_ENV: str({ choices: HEIMDEX_ENVS, default: 'prod', desc: 'deployment environment' }),
@@ -183,6 +186,14 @@ const SPECS = {
     desc: 'serve GET /healthz for the worker on this port (a Cloud Run service needs one); unset: no HTTP at all',
   }),
   JOB_STAGE_DURATION_MS: num({ default: 200 }),
+  JOBS_MAX_ACTIVE_PER_ORG: num({
+    default: JOB_LIMIT_DEFAULTS.maxActivePerOrg,
+    desc: 'queued plus running jobs an org may have; createJob and retryJob beyond it: QUOTA_EXCEEDED',
+  }),
+  JOBS_MAX_ATTEMPTS: num({
+    default: JOB_LIMIT_DEFAULTS.maxAttempts,
+    desc: 'the most attempts a job may ask for (1 to 25); a larger maxAttempts is lowered to it',
+  }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 10_000 }),
 };
 
@@ -263,6 +274,8 @@ export interface Config {
     healthPort: number | undefined;
     stageDurationMs: number;
   };
+  /** What an org may ask of the queue; the job mutations apply it. */
+  jobs: { maxActivePerOrg: number; maxAttempts: number };
   shutdownTimeoutMs: number;
 }
 
@@ -352,6 +365,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('AUTH_CLOCK_TOLERANCE_S: must be between 0 and 300 seconds');
   }
   if (e.WORKER_CONCURRENCY < 1) problems.push('WORKER_CONCURRENCY: must be at least 1');
+  if (!Number.isInteger(e.JOBS_MAX_ACTIVE_PER_ORG) || e.JOBS_MAX_ACTIVE_PER_ORG < 1) {
+    problems.push('JOBS_MAX_ACTIVE_PER_ORG: must be a whole number, at least 1');
+  }
+  if (
+    !Number.isInteger(e.JOBS_MAX_ATTEMPTS) ||
+    e.JOBS_MAX_ATTEMPTS < 1 ||
+    e.JOBS_MAX_ATTEMPTS > 25
+  ) {
+    problems.push('JOBS_MAX_ATTEMPTS: must be a whole number from 1 to 25');
+  }
   if (e.WORKER_POLL_INTERVAL_MS < 1) problems.push('WORKER_POLL_INTERVAL_MS: must be at least 1');
   if (e.WORKER_HEARTBEAT_MS < 1) problems.push('WORKER_HEARTBEAT_MS: must be at least 1');
   if (e.WORKER_STALE_AFTER_MS < 2 * e.WORKER_HEARTBEAT_MS) {
@@ -435,6 +458,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       stageDurationMs: e.JOB_STAGE_DURATION_MS,
     },
+    jobs: { maxActivePerOrg: e.JOBS_MAX_ACTIVE_PER_ORG, maxAttempts: e.JOBS_MAX_ATTEMPTS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }
@@ -489,6 +513,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
         ? { ...auth, secret: '[set]' }
         : { ...auth, jwksUrl: maskUrl(auth.jwksUrl) },
     worker: config.worker,
+    jobs: config.jobs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   };
 }

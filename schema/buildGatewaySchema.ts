@@ -6,6 +6,7 @@ import { buildTypeGraphqlSchema } from './typegraphql/buildTypeGraphqlSchema.js'
 import { composePublicSchema } from './compose/publicSchema.js';
 import { createRouter, type Router } from './compose/router.js';
 import type { Engines } from './compose/engines.js';
+import type { JobLimits } from './jobs/jobLimits.js';
 
 export interface GatewaySchema {
   engines: Engines;
@@ -13,11 +14,14 @@ export interface GatewaySchema {
   router: Router;
 }
 
-/** `pool` is used to introspect the database (connections as heimdex_authenticator). */
-export async function buildGatewaySchema(pool: pg.Pool): Promise<GatewaySchema> {
+/**
+ * `pool` is used to introspect the database (connections as
+ * heimdex_authenticator); `limits` are what the job mutations enforce.
+ */
+export async function buildGatewaySchema(pool: pg.Pool, limits: JobLimits): Promise<GatewaySchema> {
   const [postgraphile, typeGraphql] = await Promise.all([
     buildPgSchema(pool),
-    buildTypeGraphqlSchema(),
+    buildTypeGraphqlSchema(limits),
   ]);
   const engines = { postgraphile, typeGraphql };
   const publicSchema = composePublicSchema(engines);

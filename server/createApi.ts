@@ -36,7 +36,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
   const verifier = createTokenVerifier(config.auth, logger);
   const rateLimits = config.limits.rate && new RateLimits(config.limits.rate);
   try {
-    const gateway = await buildGatewaySchema(pool);
+    const gateway = await buildGatewaySchema(pool, config.jobs);
     const { persistedOperationsFile, persistedOperationsOnly } = config.http;
     const persisted = persistedOperationsFile
       ? await loadPersistedOperations(persistedOperationsFile)

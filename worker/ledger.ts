@@ -24,6 +24,10 @@ export interface LedgerState {
   stage?: Stage | null;
   progress?: number;
   failAtStage?: Stage | null;
+  /** (start only) Set when a higher-priority job of the org took this turn: the job started. */
+  jobId?: string;
+  /** (start only) With jobId: that job's max_attempts. */
+  maxAttempts?: number;
 }
 
 /** One run of one job: whose it is, and graphile-worker's attempt number (the fencing token). */
@@ -72,9 +76,13 @@ export class Ledger {
     this.commits = new GroupCommit(pool);
   }
 
-  /** queued -> running at the first stage, or resume a job an earlier run left running. */
-  start(run: JobRun): Promise<LedgerState> {
-    return this.transition({ op: 'start', ...run });
+  /**
+   * queued -> running at the first stage, or resume a job an earlier run left
+   * running. Given the queue job, the org's queued job of higher priority, if
+   * any, takes the turn instead (the state then names it).
+   */
+  start(run: JobRun, queueJobId?: string): Promise<LedgerState> {
+    return this.transition({ op: 'start', ...run, ...(queueJobId && { queueJobId }) });
   }
 
   enterStage(run: JobRun, stage: Stage, progress: number): Promise<LedgerState> {

@@ -104,8 +104,8 @@ export function ledgerTask(
   const { ledger, pool } = deps;
   return async (payload, helpers) => {
     const queueJob = queueJobOf(helpers.job);
-    const run = runOf(payload, queueJob);
-    if (!run) {
+    const given = runOf(payload, queueJob);
+    if (!given) {
       deps.logger.error(
         { queueJobId: queueJob.id, payload },
         'job payload has no valid jobId/orgId; failing it for good without running it',
@@ -113,7 +113,9 @@ export function ledgerTask(
       await stopRetrying(pool, queueJob);
       throw new Error('invalid payload: expected {jobId, orgId} as UUIDs; not retried');
     }
-    const logger = deps.logger.child({ jobId: run.jobId, orgId: run.orgId, attempt: run.attempt });
+    // Both change if a higher-priority job of the org takes this turn.
+    let run: JobRun = given;
+    let logger = deps.logger.child({ jobId: run.jobId, orgId: run.orgId, attempt: run.attempt });
     let stage: Stage | null = null;
 
     const settle = async (err: unknown): Promise<void> => {
@@ -154,7 +156,17 @@ export function ledgerTask(
     };
 
     try {
-      const begun = checked(await ledger.start(run), 'starting');
+      const begun = checked(await ledger.start(run, queueJob.id), 'starting');
+      if (begun.jobId && begun.jobId !== run.jobId) {
+        // The org's job of higher priority took this turn (and this queue job).
+        logger.info(
+          { startedJobId: begun.jobId },
+          'a higher-priority job of the org takes this turn',
+        );
+        run = { ...run, jobId: begun.jobId };
+        queueJob.maxAttempts = begun.maxAttempts ?? queueJob.maxAttempts;
+        logger = deps.logger.child({ jobId: run.jobId, orgId: run.orgId, attempt: run.attempt });
+      }
       if (begun.outcome === 'finished') {
         logger.info({ status: begun.status }, 'job already finished; redelivery is a no-op');
         return;

@@ -25,7 +25,7 @@ await runMain('schema', async ({ onShutdown }) => {
     max: 2,
   });
   try {
-    const { publicSchema } = await buildGatewaySchema(pool);
+    const { publicSchema } = await buildGatewaySchema(pool, config.jobs);
     const file = path.join(projectRoot, 'schema.graphql');
     await writeFile(file, printPublicSchema(publicSchema));
     logger.info({ file }, 'schema written');

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONFLICT',
   'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -36,6 +37,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'CONFLICT':
       return 409;
     case 'RATE_LIMITED':
+    case 'QUOTA_EXCEEDED':
       return 429;
     case 'SERVICE_UNAVAILABLE':
       return 503;
@@ -61,6 +63,8 @@ export function genericMessage(code: ErrorCode): string {
       return "The job's current status does not allow this change.";
     case 'RATE_LIMITED':
       return 'Too many requests: retry after the number of seconds in Retry-After.';
+    case 'QUOTA_EXCEEDED':
+      return 'Your org already has the most active (queued or running) jobs allowed; wait for some to finish, or cancel some.';
     case 'SERVICE_UNAVAILABLE':
       return 'The service is temporarily unavailable; retry shortly.';
     case 'INTERNAL_SERVER_ERROR':

@@ -30,6 +30,8 @@ const NETWORK_ERRNOS = new Set([
 const FORBIDDEN_STATES = new Set(['42501', 'HX403']);
 /** HX409 a status transition the job's status machine refuses; 23505 a duplicate. */
 const CONFLICT_STATES = new Set(['HX409', '23505']);
+/** HX429 the org's quota of active jobs (sql/migrations/000015_fair_queue.sql). */
+const QUOTA_STATES = new Set(['HX429']);
 /** Integrity violations and HX400 (a job's id, org or type changing). */
 const BAD_INPUT_STATES = new Set(['23502', '23503', '23514', 'HX400']);
 /** Class 22 is "data exception": a value of the wrong shape or range. */
@@ -48,6 +50,7 @@ export function classifySqlState(state: string): ErrorCode {
   const klass = state.slice(0, 2);
   if (FORBIDDEN_STATES.has(state)) return 'FORBIDDEN';
   if (CONFLICT_STATES.has(state)) return 'CONFLICT';
+  if (QUOTA_STATES.has(state)) return 'QUOTA_EXCEEDED';
   if (BAD_INPUT_STATES.has(state) || BAD_INPUT_CLASSES.has(klass)) return 'BAD_USER_INPUT';
   if (isServerGone(state) || RETRYABLE_STATES.has(state) || UNAVAILABLE_CLASSES.has(klass)) {
     return 'SERVICE_UNAVAILABLE';

@@ -4,12 +4,15 @@
  * look missing), change its status only if the current status allows it,
  * and record the transition (job_events) and the action (audit_events). The
  * status machine trigger still guards the transition; the queue triggers
- * remove (cancel) or re-add (retry) the graphile-worker job.
+ * remove (cancel) or re-add (retry) the graphile-worker job. A retry queues
+ * the job again, so it first sets the org's quota of active jobs, which the
+ * queue trigger enforces (HX429, nothing written).
  */
 import type { RequestDatabase } from '../context.js';
 import type { Job } from '../typegraphql/Job.js';
 import { HeimdexError } from '../../runtime/errors/HeimdexError.js';
 import { jobColumns } from './jobColumns.js';
+import { quotaCte, type JobLimits } from './jobLimits.js';
 
 interface Transition {
   /** Statuses the job may leave this way. */
@@ -19,6 +22,8 @@ interface Transition {
   /** The event's detail, a jsonb expression over `target` (the job before). */
   eventDetail: string;
   action: 'job.cancel' | 'job.retry';
+  /** Whether the change queues the job, so counts against the org's quota of active jobs. */
+  queues: boolean;
 }
 
 /** Queued or running jobs only. A running job's worker sees the cancel between stages. */
@@ -27,6 +32,7 @@ const CANCEL: Transition = {
   set: "status = 'canceled'",
   eventDetail: "'{}'::jsonb",
   action: 'job.cancel',
+  queues: false,
 };
 
 /**
@@ -40,15 +46,16 @@ const RETRY: Transition = {
   eventDetail: `jsonb_build_object('retry', true, 'previousAttempt', target.attempt,
     'previousErrorCode', target.last_error_code, 'previousErrorMessage', target.last_error_message)`,
   action: 'job.retry',
+  queues: true,
 };
 
-function transitionSql({ set, eventDetail, action }: Transition): string {
-  return `with target as (
+function transitionSql({ set, eventDetail, action, queues }: Transition): string {
+  return `with ${queues ? `${quotaCte('$3')}, ` : ''}target as (
       select id, status, attempt, last_error_code, last_error_message
       from app_public.jobs where id = $1 for update
     ), job as (
       update app_public.jobs j set ${set}
-      from target
+      from target${queues ? ', limits' : ''}
       where j.id = target.id and target.status = any($2::app_public.job_status[])
       returning j.*
     ), event as (
@@ -66,10 +73,16 @@ function transitionSql({ set, eventDetail, action }: Transition): string {
 
 type ChangeResult = Job & { previousStatus: string; changed: boolean };
 
-async function changeStatus(db: RequestDatabase, id: string, transition: Transition): Promise<Job> {
+async function changeStatus(
+  db: RequestDatabase,
+  id: string,
+  transition: Transition,
+  /** $3 on: the quota, for a change that queues the job. */
+  more: unknown[] = [],
+): Promise<Job> {
   const { rows } = await db.query<ChangeResult>({
     text: transitionSql(transition),
-    values: [id, transition.from],
+    values: [id, transition.from, ...more],
   });
   const row = rows[0];
   if (!row) throw new HeimdexError('NOT_FOUND', 'Job not found.');
@@ -86,5 +99,5 @@ async function changeStatus(db: RequestDatabase, id: string, transition: Transit
 export const cancelJob = (db: RequestDatabase, id: string): Promise<Job> =>
   changeStatus(db, id, CANCEL);
 
-export const retryJob = (db: RequestDatabase, id: string): Promise<Job> =>
-  changeStatus(db, id, RETRY);
+export const retryJob = (db: RequestDatabase, id: string, limits: JobLimits): Promise<Job> =>
+  changeStatus(db, id, RETRY, [limits.maxActivePerOrg]);

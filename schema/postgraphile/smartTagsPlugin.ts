@@ -27,6 +27,8 @@ const rules: PgSmartTagRule[] = [
     match: 'app_public.job_events.job_events_job_fkey',
     tags: { foreignFieldName: 'events', fieldName: 'job', isIndexed: true },
   },
+  // The job's turn in the fair queue is for the database and DBAs, not clients.
+  { kind: 'attribute', match: 'app_public.jobs.queue_turn', tags: { behavior: '-*' } },
   // Filters and orderings clients may use; everything else is off by default.
   ...['app_public.jobs.status', 'app_public.jobs.type'].map((match): PgSmartTagRule => ({
     kind: 'attribute',

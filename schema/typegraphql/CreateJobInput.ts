@@ -32,7 +32,8 @@ export class CreateJobInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: 'Attempts before the job is dead-lettered, 1 to 25; default 3.',
+    description:
+      "Attempts before the job is dead-lettered, 1 to 25; default 3. Lowered to the server's maximum (JOBS_MAX_ATTEMPTS) when above it.",
   })
   @IsOptional()
   @IsInt()

@@ -116,7 +116,8 @@ describe('createJob', () => {
         task_identifier: 'mock_process',
         payload: { jobId: job.id, orgId: ORG },
         max_attempts: 5,
-        priority: -7,
+        // the tenant's priority orders jobs within the org only, never on the shared queue
+        priority: 0,
       },
     ]);
   });

@@ -14,6 +14,8 @@ import { startTestApi, type TestApi } from '../support/testApi.js';
 import { tokenFor } from '../support/tokens.js';
 import { codes, graphql } from '../support/graphql.js';
 import { adminQuery } from '../support/adminSql.js';
+import { loadConfig } from '../../runtime/config.js';
+import { localEnv } from '../support/localEnv.js';
 import { buildGatewaySchema, type GatewaySchema } from '../../schema/buildGatewaySchema.js';
 
 const ORG = randomUUID();
@@ -173,7 +175,7 @@ describe('the public schema', () => {
   let pool: pg.Pool;
   before(async () => {
     pool = new pg.Pool({ connectionString: db.urls.api, max: 1 });
-    gateway = await buildGatewaySchema(pool);
+    gateway = await buildGatewaySchema(pool, loadConfig(localEnv()).jobs);
   });
   after(() => pool.end());
 

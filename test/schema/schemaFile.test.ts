@@ -10,6 +10,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
 import { projectRoot } from '../../runtime/paths.js';
+import { loadConfig } from '../../runtime/config.js';
+import { localEnv } from '../support/localEnv.js';
 import { buildGatewaySchema } from '../../schema/buildGatewaySchema.js';
 import { printPublicSchema } from '../../schema/printPublicSchema.js';
 
@@ -26,7 +28,7 @@ after(async () => {
 });
 
 it('schema.graphql matches the schema the API serves (run `npm run schema` to update it)', async () => {
-  const { publicSchema } = await buildGatewaySchema(pool);
+  const { publicSchema } = await buildGatewaySchema(pool, loadConfig(localEnv()).jobs);
   const committed = await readFile(path.join(projectRoot, 'schema.graphql'), 'utf8');
   assert.equal(committed, printPublicSchema(publicSchema));
 });
