@@ -91,6 +91,30 @@ ALTER TYPE app_public.job_type OWNER TO heimdex_owner;
 COMMENT ON TYPE app_public.job_type IS 'What a job does; each value is a graphile-worker task of the same name.';
 
 --
+-- Name: fair_queue_head(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.fair_queue_head() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$
+  select coalesce(
+    (select q.run_at from graphile_worker._private_jobs as q
+      where q.is_available = true and q.priority = 0 and q.run_at <= now()
+      order by q.priority, q.run_at
+      limit 1),
+    now())
+$$;
+
+ALTER FUNCTION app_private.fair_queue_head() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION fair_queue_head(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.fair_queue_head() IS 'The run_at of the next job graphile-worker will take among fair-queued jobs (now() when none waits).';
+
+--
 -- Name: tg__append_only(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
 --
 
@@ -121,11 +145,15 @@ begin
       payload      => json_build_object('jobId', new.id, 'orgId', new.org_id),
       max_attempts => new.max_attempts,
       job_key      => new.id::text,
+      run_at       => new.queue_turn,
       -- graphile-worker runs lower numbers first; ours runs higher first
-      priority     => -new.priority
+      priority     => case when new.queue_turn is null then -new.priority else 0 end
     );
   elsif new.status = 'canceled' and old.status in ('queued', 'running') then
     perform graphile_worker.remove_job(new.id::text);
+  elsif old.status = 'running' and new.status = 'queued' then
+    update graphile_worker._private_jobs as q set priority = -1
+     where q.key = new.id::text and q.priority = 0;
   end if;
   return null;
 end
@@ -138,6 +166,50 @@ ALTER FUNCTION app_private.tg_jobs__enqueue() OWNER TO heimdex_owner;
 --
 
 COMMENT ON FUNCTION app_private.tg_jobs__enqueue() IS 'Keeps graphile_worker''s queue in step with the ledger; security definer so request roles need no queue grants.';
+
+--
+-- Name: tg_jobs__queue_turn(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg_jobs__queue_turn() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+declare
+  max_active integer := nullif(current_setting('heimdex.jobs_max_active_per_org', true), '')::integer;
+  active integer;
+  org_last timestamptz;
+begin
+  if max_active is not null then
+    select count(*) into active
+      from (select from app_public.jobs as j
+             where j.org_id = new.org_id and j.status in ('queued', 'running')
+             limit max_active) as counted;
+    if active >= max_active then
+      raise exception 'org % already has % active (queued or running) jobs, the most allowed', new.org_id, active
+        using errcode = 'HX429',
+              hint = 'Wait for some of its jobs to finish, or cancel some; JOBS_MAX_ACTIVE_PER_ORG sets the limit.';
+    end if;
+  end if;
+  if current_setting('heimdex.fair_queue', true) is distinct from 'off' then
+    select j.queue_turn into org_last
+      from app_public.jobs as j
+     where j.org_id = new.org_id and j.status = 'queued' and j.queue_turn is not null
+     order by j.queue_turn desc
+     limit 1;
+    new.queue_turn := greatest(app_private.fair_queue_head(), org_last) + interval '1 microsecond';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_jobs__queue_turn() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION tg_jobs__queue_turn(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.tg_jobs__queue_turn() IS 'Refuses a job over the org''s active-job quota (HX429), and gives a newly queued job its fair turn.';
 
 --
 -- Name: tg_jobs__transition(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
@@ -245,6 +317,7 @@ CREATE TABLE app_public.jobs (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     started_at timestamp with time zone,
     finished_at timestamp with time zone,
+    queue_turn timestamp with time zone,
     CONSTRAINT jobs_attempt_check CHECK ((attempt >= 0)),
     CONSTRAINT jobs_finished_at_iff_terminal CHECK (((status = ANY (ARRAY['succeeded'::app_public.job_status, 'failed'::app_public.job_status, 'canceled'::app_public.job_status, 'dead_letter'::app_public.job_status])) = (finished_at IS NOT NULL))),
     CONSTRAINT jobs_idempotency_key_check CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 200))),
@@ -376,6 +449,12 @@ COMMENT ON COLUMN app_public.jobs.started_at IS 'When the first attempt started.
 --
 
 COMMENT ON COLUMN app_public.jobs.finished_at IS 'Set exactly when the status is terminal.';
+
+--
+-- Name: COLUMN jobs.queue_turn; Type: COMMENT; Schema: app_public; Owner: heimdex_owner
+--
+
+COMMENT ON COLUMN app_public.jobs.queue_turn IS 'The job''s turn in the fair queue (the run_at of its queue job) when it was last queued by a create or a retry.';
 
 --
 -- Name: worker_append_event(app_public.jobs, app_public.job_status, jsonb); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
@@ -702,6 +781,62 @@ ALTER FUNCTION app_private.worker_sweep(stale_after_ms integer) OWNER TO heimdex
 COMMENT ON FUNCTION app_private.worker_sweep(stale_after_ms integer) IS 'Frees the job locks of worker pools that stopped heart-beating; their jobs run again.';
 
 --
+-- Name: worker_take_turn(uuid, bigint); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.worker_take_turn(job_id uuid, queue_job_id bigint) RETURNS uuid
+    LANGUAGE plpgsql
+    AS $$
+declare
+  taken app_public.jobs;
+  better app_public.jobs;
+  better_queue_job bigint;
+begin
+  select * into taken from app_public.jobs as j
+   where j.id = worker_take_turn.job_id and j.status = 'queued';
+  if not found then
+    return job_id;
+  end if;
+  select * into better from app_public.jobs as j
+   where j.org_id = taken.org_id and j.status = 'queued' and j.priority > taken.priority
+   order by j.priority desc, j.queue_turn
+   limit 1;
+  if not found then
+    return job_id;
+  end if;
+  select q.id into better_queue_job from graphile_worker._private_jobs as q
+   where q.key = better.id::text and q.locked_at is null and q.run_at <= now()
+     for update skip locked;
+  if not found then
+    return job_id;
+  end if;
+  update graphile_worker._private_jobs as q set key = null where q.id = better_queue_job;
+  update graphile_worker._private_jobs as q
+     set key = better.id::text,
+         payload = pg_catalog.json_build_object('jobId', better.id, 'orgId', better.org_id),
+         max_attempts = better.max_attempts
+   where q.id = queue_job_id and q.key = taken.id::text;
+  if not found then
+    raise exception 'queue job % does not hold job %', queue_job_id, taken.id using errcode = 'HX409';
+  end if;
+  update graphile_worker._private_jobs as q
+     set key = taken.id::text,
+         payload = pg_catalog.json_build_object('jobId', taken.id, 'orgId', taken.org_id),
+         max_attempts = taken.max_attempts
+   where q.id = better_queue_job;
+  return better.id;
+end
+$$;
+
+ALTER FUNCTION app_private.worker_take_turn(job_id uuid, queue_job_id bigint) OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION worker_take_turn(job_id uuid, queue_job_id bigint); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.worker_take_turn(job_id uuid, queue_job_id bigint) IS 'Tenant priority within an org: a run starting a job gives its turn to the org''s queued job of higher priority, swapping queue jobs.';
+
+--
 -- Name: worker_transitions(jsonb); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
 --
 
@@ -711,24 +846,35 @@ CREATE FUNCTION app_private.worker_transitions(transitions jsonb) RETURNS jsonb
 declare
   t jsonb;
   state jsonb;
+  started uuid;
   states jsonb := '[]'::jsonb;
 begin
   for t in select * from pg_catalog.jsonb_array_elements(transitions) loop
     begin
       perform pg_catalog.set_config('jwt.claims.org_id', t->>'orgId', true);
-      state := case t->>'op'
-        when 'start' then
-          app_private.worker_start_job((t->>'jobId')::uuid, (t->>'attempt')::integer)
-        when 'stage' then
-          app_private.worker_enter_stage((t->>'jobId')::uuid, (t->>'attempt')::integer,
-            (t->>'stage')::app_public.job_stage, (t->>'progress')::smallint)
-        when 'succeed' then
-          app_private.worker_succeed_job((t->>'jobId')::uuid, (t->>'attempt')::integer,
-            t->'result')
-        when 'fail' then
-          app_private.worker_fail_job((t->>'jobId')::uuid, (t->>'attempt')::integer,
-            (t->>'willRetry')::boolean, t->>'code', t->>'message')
-      end;
+      if t->>'op' = 'start' and t ? 'queueJobId' then
+        started := app_private.worker_take_turn((t->>'jobId')::uuid, (t->>'queueJobId')::bigint);
+        state := app_private.worker_start_job(started, (t->>'attempt')::integer);
+        if started <> (t->>'jobId')::uuid then
+          state := state operator(pg_catalog.||) pg_catalog.jsonb_build_object(
+            'jobId', started,
+            'maxAttempts', (select j.max_attempts from app_public.jobs as j where j.id = started));
+        end if;
+      else
+        state := case t->>'op'
+          when 'start' then
+            app_private.worker_start_job((t->>'jobId')::uuid, (t->>'attempt')::integer)
+          when 'stage' then
+            app_private.worker_enter_stage((t->>'jobId')::uuid, (t->>'attempt')::integer,
+              (t->>'stage')::app_public.job_stage, (t->>'progress')::smallint)
+          when 'succeed' then
+            app_private.worker_succeed_job((t->>'jobId')::uuid, (t->>'attempt')::integer,
+              t->'result')
+          when 'fail' then
+            app_private.worker_fail_job((t->>'jobId')::uuid, (t->>'attempt')::integer,
+              (t->>'willRetry')::boolean, t->>'code', t->>'message')
+        end;
+      end if;
       if state is null then
         raise exception 'unknown worker transition %', t->>'op' using errcode = '22023';
       end if;
@@ -1092,6 +1238,18 @@ CREATE INDEX job_events_org_id_ts_idx ON app_public.job_events USING btree (org_
 CREATE INDEX jobs_org_id_created_at_idx ON app_public.jobs USING btree (org_id, created_at DESC);
 
 --
+-- Name: jobs_org_id_priority_queue_turn_idx; Type: INDEX; Schema: app_public; Owner: heimdex_owner
+--
+
+CREATE INDEX jobs_org_id_priority_queue_turn_idx ON app_public.jobs USING btree (org_id, priority DESC, queue_turn) WHERE (status = 'queued'::app_public.job_status);
+
+--
+-- Name: jobs_org_id_queue_turn_idx; Type: INDEX; Schema: app_public; Owner: heimdex_owner
+--
+
+CREATE INDEX jobs_org_id_queue_turn_idx ON app_public.jobs USING btree (org_id, queue_turn) WHERE (status = 'queued'::app_public.job_status);
+
+--
 -- Name: jobs_org_id_status_idx; Type: INDEX; Schema: app_public; Owner: heimdex_owner
 --
 
@@ -1114,6 +1272,18 @@ CREATE TRIGGER _100_append_only BEFORE UPDATE ON app_public.job_events FOR EACH 
 --
 
 CREATE TRIGGER _100_transition BEFORE UPDATE ON app_public.jobs FOR EACH ROW EXECUTE FUNCTION app_private.tg_jobs__transition();
+
+--
+-- Name: jobs _200_queue_turn_insert; Type: TRIGGER; Schema: app_public; Owner: heimdex_owner
+--
+
+CREATE TRIGGER _200_queue_turn_insert BEFORE INSERT ON app_public.jobs FOR EACH ROW WHEN ((new.status = 'queued'::app_public.job_status)) EXECUTE FUNCTION app_private.tg_jobs__queue_turn();
+
+--
+-- Name: jobs _200_queue_turn_retry; Type: TRIGGER; Schema: app_public; Owner: heimdex_owner
+--
+
+CREATE TRIGGER _200_queue_turn_retry BEFORE UPDATE OF status ON app_public.jobs FOR EACH ROW WHEN (((old.status = ANY (ARRAY['failed'::app_public.job_status, 'dead_letter'::app_public.job_status])) AND (new.status = 'queued'::app_public.job_status))) EXECUTE FUNCTION app_private.tg_jobs__queue_turn();
 
 --
 -- Name: jobs _500_enqueue_insert; Type: TRIGGER; Schema: app_public; Owner: heimdex_owner
@@ -1235,6 +1405,7 @@ CREATE POLICY worker_update_own_org ON app_public.jobs FOR UPDATE TO heimdex_wor
 --
 
 GRANT USAGE ON SCHEMA app_private TO heimdex_worker;
+GRANT USAGE ON SCHEMA app_private TO heimdex_member;
 
 --
 -- Name: SCHEMA app_public; Type: ACL; Schema: -; Owner: heimdex_owner
@@ -1242,6 +1413,13 @@ GRANT USAGE ON SCHEMA app_private TO heimdex_worker;
 
 GRANT USAGE ON SCHEMA app_public TO heimdex_viewer;
 GRANT USAGE ON SCHEMA app_public TO heimdex_worker;
+
+--
+-- Name: FUNCTION fair_queue_head(); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.fair_queue_head() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.fair_queue_head() TO heimdex_member;
 
 --
 -- Name: FUNCTION tg__append_only(); Type: ACL; Schema: app_private; Owner: heimdex_owner
@@ -1254,6 +1432,12 @@ REVOKE ALL ON FUNCTION app_private.tg__append_only() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_jobs__enqueue() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_jobs__queue_turn(); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg_jobs__queue_turn() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_jobs__transition(); Type: ACL; Schema: app_private; Owner: heimdex_owner
@@ -1435,6 +1619,13 @@ GRANT ALL ON FUNCTION app_private.worker_succeed_job(job_id uuid, run_attempt in
 
 REVOKE ALL ON FUNCTION app_private.worker_sweep(stale_after_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app_private.worker_sweep(stale_after_ms integer) TO heimdex_worker;
+
+--
+-- Name: FUNCTION worker_take_turn(job_id uuid, queue_job_id bigint); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.worker_take_turn(job_id uuid, queue_job_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.worker_take_turn(job_id uuid, queue_job_id bigint) TO heimdex_worker;
 
 --
 -- Name: FUNCTION worker_transitions(transitions jsonb); Type: ACL; Schema: app_private; Owner: heimdex_owner
