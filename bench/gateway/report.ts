@@ -1,4 +1,4 @@
-/** The benchmark's table: median of the rounds per server, and gateway / PostGraphile. */
+/** The benchmark's table: median of the rounds per server, and each server / the baseline. */
 import type { RunResult } from './measure.js';
 import { median } from '../median.js';
 
@@ -38,7 +38,7 @@ export function formatTable(rows: Row[], baseline: string): string {
     for (const row of base ? mine.filter((r) => r !== base) : []) {
       const [x, y] = [summary(row.runs), summary(base!.runs)];
       lines.push(
-        `${''.padEnd(20)}${`${row.server} / postgraphile`.padEnd(44)}${cell(`${fixed(x.requestsPerSecond / y.requestsPerSecond, 2)}x`, 9)}${cell(`${fixed(x.p50Ms / y.p50Ms, 2)}x`, 9)}${cell(`${fixed(x.p99Ms / y.p99Ms, 2)}x`, 9)}${cell(`${fixed(x.cpuUsPerRequest / y.cpuUsPerRequest, 2)}x`, 12)}`,
+        `${''.padEnd(20)}${`${row.server} / ${baseline}`.padEnd(44)}${cell(`${fixed(x.requestsPerSecond / y.requestsPerSecond, 2)}x`, 9)}${cell(`${fixed(x.p50Ms / y.p50Ms, 2)}x`, 9)}${cell(`${fixed(x.p99Ms / y.p99Ms, 2)}x`, 9)}${cell(`${fixed(x.cpuUsPerRequest / y.cpuUsPerRequest, 2)}x`, 12)}`,
       );
     }
   }

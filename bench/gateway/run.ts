@@ -6,7 +6,12 @@
  * request for W1 (job by id), W2 (20 newest jobs) and W3 (createJob), and
  * the ratio gateway / PostGraphile.
  *
- * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16).
+ * With --pooler it compares the gateway with itself instead: direct (named
+ * statements), direct with DB_POOLER=transaction (unnamed statements: their
+ * cost alone), and through a real PgBouncer in transaction mode with as many
+ * server connections as the gateway's pool (the extra hop on top).
+ *
+ * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16), --pooler.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -18,6 +23,8 @@ import { signDevToken } from '../../server/auth/devToken.js';
 import { childEnv, startChild, type RunningChild } from '../../runtime/process/childProcess.js';
 import { runMain } from '../../runtime/process/runMain.js';
 import { freePort } from '../../dev/freePort.js';
+import { startPgBouncer } from '../../dev/pgBouncer.js';
+import { deriveLocalRoleUrls } from '../../runtime/db/roleUrls.js';
 import { createSeededDatabase, JOBS_PER_ORG, ORGS } from './seededDatabase.js';
 import { runLoad } from './measure.js';
 import { formatTable, type Row } from './report.js';
@@ -78,6 +85,7 @@ await runMain('bench', async ({ onShutdown }) => {
       duration: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
+      pooler: { type: 'boolean', default: false },
     },
   });
   const durationS = Number(values.duration);
@@ -95,9 +103,11 @@ await runMain('bench', async ({ onShutdown }) => {
   const db = await createSeededDatabase(config, logger);
   const servers: Server[] = [];
   let cleaned: Promise<void> | undefined;
+  const stops: Array<() => Promise<void>> = [];
   const cleanUp = () =>
     (cleaned ??= (async () => {
       await Promise.all(servers.map((s) => s.child.stop(config.shutdownTimeoutMs)));
+      for (const stop of stops) await stop();
       await db.drop();
     })());
   onShutdown(cleanUp);
@@ -140,20 +150,41 @@ await runMain('bench', async ({ onShutdown }) => {
     return server;
   };
   const gateway = await start('gateway', 'gateway', 'dist/server/bin/api.js', {});
-  const noCache = await start(
-    'gateway, token cache off',
-    'gateway',
-    'dist/server/bin/api.js',
-    { AUTH_TOKEN_CACHE_SIZE: '0' },
-    true,
-  );
-  // It verifies every token, as PostGraphile deployments do: the cache is one of the gateway's levers.
-  const standalone = await start(
-    'postgraphile standalone',
-    'postgraphile',
-    'dist/bench/gateway/postgraphileServer.js',
-    { AUTH_TOKEN_CACHE_SIZE: '0' },
-  );
+  let contenders: Server[];
+  let baseline: Server;
+  if (values.pooler) {
+    const bouncer = await startPgBouncer(db.adminUrl, { poolSize: 10 });
+    stops.push(bouncer.stop);
+    const unnamed = await start(
+      'gateway, unnamed statements',
+      'gateway',
+      'dist/server/bin/api.js',
+      { DB_POOLER: 'transaction' },
+    );
+    const pooled = await start('gateway via PgBouncer', 'gateway', 'dist/server/bin/api.js', {
+      DB_POOLER: 'transaction',
+      API_DATABASE_URL: bouncer.through(deriveLocalRoleUrls(db.adminUrl).api),
+    });
+    contenders = [gateway, unnamed, pooled];
+    baseline = gateway;
+  } else {
+    const noCache = await start(
+      'gateway, token cache off',
+      'gateway',
+      'dist/server/bin/api.js',
+      { AUTH_TOKEN_CACHE_SIZE: '0' },
+      true,
+    );
+    // It verifies every token, as PostGraphile deployments do: the cache is one of the gateway's levers.
+    const standalone = await start(
+      'postgraphile standalone',
+      'postgraphile',
+      'dist/bench/gateway/postgraphileServer.js',
+      { AUTH_TOKEN_CACHE_SIZE: '0' },
+    );
+    contenders = [gateway, noCache, standalone];
+    baseline = standalone;
+  }
 
   const version = await (async () => {
     const client = new pg.Client({ connectionString: db.adminUrl });
@@ -174,9 +205,7 @@ await runMain('bench', async ({ onShutdown }) => {
 
   const rows: Row[] = [];
   for (const workload of all) {
-    const contenders = [gateway, noCache, standalone].filter(
-      (s) => !(s.readsOnly && workload.name.startsWith('W3')),
-    );
+    const running = contenders.filter((s) => !(s.readsOnly && workload.name.startsWith('W3')));
     const load = (server: Server, seconds: number) =>
       runLoad({
         url: server.url,
@@ -186,10 +215,10 @@ await runMain('bench', async ({ onShutdown }) => {
         connections,
         durationS: seconds,
       });
-    for (const server of contenders) await load(server, WARMUP_S);
-    const byServer = new Map(contenders.map((s) => [s, [] as Row['runs']]));
+    for (const server of running) await load(server, WARMUP_S);
+    const byServer = new Map(running.map((s) => [s, [] as Row['runs']]));
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 ? [...contenders].reverse() : contenders;
+      const order = round % 2 ? [...running].reverse() : running;
       for (const server of order) {
         byServer.get(server)!.push(await load(server, durationS));
       }
@@ -199,8 +228,13 @@ await runMain('bench', async ({ onShutdown }) => {
     say(`# ${workload.name} done`);
   }
   say('');
-  say(formatTable(rows, standalone.label));
+  say(formatTable(rows, baseline.label));
   say('');
+  if (values.pooler) {
+    say('PgBouncer 1.18, pool_mode=transaction, default_pool_size=10 (the gateway pool size).');
+    await cleanUp();
+    return;
+  }
   say('Both verify HS256 tokens with the same code; the gateway caches verified tokens (by hash),');
   say('PostGraphile verifies each one ("gateway, token cache off" compares without that lever).');
   say('W3: the gateway writes the job, its first event, an audit event and the queue job;');
