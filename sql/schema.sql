@@ -1177,21 +1177,14 @@ ALTER TABLE ONLY app_private.worker_heartbeats
 --
 
 ALTER TABLE ONLY app_public.audit_events
-    ADD CONSTRAINT audit_events_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT audit_events_pkey PRIMARY KEY (org_id, id);
 
 --
 -- Name: job_events job_events_pkey; Type: CONSTRAINT; Schema: app_public; Owner: heimdex_owner
 --
 
 ALTER TABLE ONLY app_public.job_events
-    ADD CONSTRAINT job_events_pkey PRIMARY KEY (id);
-
---
--- Name: jobs jobs_id_org_id_key; Type: CONSTRAINT; Schema: app_public; Owner: heimdex_owner
---
-
-ALTER TABLE ONLY app_public.jobs
-    ADD CONSTRAINT jobs_id_org_id_key UNIQUE (id, org_id);
+    ADD CONSTRAINT job_events_pkey PRIMARY KEY (org_id, id);
 
 --
 -- Name: jobs jobs_org_idempotency_key_key; Type: CONSTRAINT; Schema: app_public; Owner: heimdex_owner
@@ -1205,7 +1198,7 @@ ALTER TABLE ONLY app_public.jobs
 --
 
 ALTER TABLE ONLY app_public.jobs
-    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (org_id, id);
 
 --
 -- Name: worker_heartbeats_seen_at_idx; Type: INDEX; Schema: app_private; Owner: heimdex_owner
@@ -1302,7 +1295,7 @@ CREATE TRIGGER _500_enqueue_update AFTER UPDATE OF status ON app_public.jobs FOR
 --
 
 ALTER TABLE ONLY app_public.job_events
-    ADD CONSTRAINT job_events_job_fkey FOREIGN KEY (job_id, org_id) REFERENCES app_public.jobs(id, org_id) ON DELETE CASCADE;
+    ADD CONSTRAINT job_events_job_fkey FOREIGN KEY (org_id, job_id) REFERENCES app_public.jobs(org_id, id) ON DELETE CASCADE;
 
 --
 -- Name: worker_heartbeats owner_all; Type: POLICY; Schema: app_private; Owner: heimdex_owner

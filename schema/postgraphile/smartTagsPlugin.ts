@@ -13,15 +13,17 @@ const rules: PgSmartTagRule[] = [
     match: 'app_public.job_events',
     tags: { behavior: ['-query:resource:connection', '-query:resource:list'] },
   },
-  // `job(id: UUID!)`; no other single-row lookups at the root.
-  { kind: 'constraint', match: 'app_public.jobs.jobs_pkey', tags: { fieldName: 'job' } },
+  // `job(id: UUID!)`; no other single-row lookups at the root. The keys all
+  // start with org_id (sql/migrations/000016_distributable_keys.sql) and RLS
+  // supplies the org, so the lookup is by id: uuids are unique on their own.
+  { kind: 'class', match: 'app_public.jobs', tags: { unique: 'id|@fieldName job' } },
   ...[
-    'app_public.jobs.jobs_id_org_id_key',
+    'app_public.jobs.jobs_pkey',
     'app_public.jobs.jobs_org_idempotency_key_key',
     'app_public.job_events.job_events_pkey',
     'app_public.audit_events.audit_events_pkey',
   ].map((match): PgSmartTagRule => ({ kind: 'constraint', match, tags: { behavior: '-single' } })),
-  // (job_id, org_id) is served by the (job_id, ts) index: job ids are unique.
+  // (org_id, job_id) is served by the (job_id, ts) index: job ids are unique.
   {
     kind: 'constraint',
     match: 'app_public.job_events.job_events_job_fkey',
