@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '../../runtime/config.js';
+import { loadLocalConfig } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import { prepareDatabase } from '../prepareDatabase.js';
 import { roleUrl } from '../../runtime/db/roleUrls.js';
@@ -16,7 +16,7 @@ import { printPublicSchema } from '../../schema/printPublicSchema.js';
 import { runMain } from '../../runtime/process/runMain.js';
 
 await runMain('schema', async ({ onShutdown }) => {
-  const config = loadConfig();
+  const config = loadLocalConfig();
   const logger = createLogger({ ...config, service: 'heimdex-schema' });
   const db = await prepareDatabase(config, logger);
   onShutdown(db.stop);

@@ -1,5 +1,5 @@
 /**
- * The fresh-machine path: with no DATABASE_URL, `migrate` starts a real
+ * The fresh-machine path: with no DATABASE_URL (nor HEIMDEX_ENV), `npm run migrate` starts a real
  * embedded PostgreSQL in the configured folder, migrates it, and stops it;
  * the data survives for the next start.
  */
@@ -26,7 +26,10 @@ it('migrates an embedded PostgreSQL and keeps its data across restarts', async (
       EMBEDDED_PG_PORT: String(await freePort()),
       LOG_LEVEL: 'info',
     });
-    delete env.DATABASE_URL;
+    // as on a fresh checkout: no DATABASE_URL, no HEIMDEX_ENV, no secret
+    for (const name of ['DATABASE_URL', 'HEIMDEX_ENV', 'DEV_JWT_SECRET', 'AUTH_PROVIDER']) {
+      delete env[name];
+    }
     const migrateJs = path.join(projectRoot, 'dist/dev/bin/migrate.js');
     const first = await run(process.execPath, [migrateJs], { env, timeout: 60_000 });
     assert.match(first.stdout, /embedded PostgreSQL running/);
