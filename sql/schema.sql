@@ -131,6 +131,30 @@ $$;
 ALTER FUNCTION app_private.tg__append_only() OWNER TO heimdex_owner;
 
 --
+-- Name: tg__job_events_notify(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg__job_events_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  perform pg_catalog.pg_notify(
+    'heimdex_job_events',
+    pg_catalog.json_build_object('org_id', new.org_id, 'job_id', new.job_id)::text
+  );
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg__job_events_notify() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION tg__job_events_notify(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.tg__job_events_notify() IS 'Notifies heimdex_job_events with {org_id, job_id} when a ledger row commits (ids only).';
+
+--
 -- Name: tg_jobs__enqueue(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
 --
 
@@ -1291,6 +1315,12 @@ CREATE TRIGGER _500_enqueue_insert AFTER INSERT ON app_public.jobs FOR EACH ROW 
 CREATE TRIGGER _500_enqueue_update AFTER UPDATE OF status ON app_public.jobs FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION app_private.tg_jobs__enqueue();
 
 --
+-- Name: job_events _900_notify; Type: TRIGGER; Schema: app_public; Owner: heimdex_owner
+--
+
+CREATE TRIGGER _900_notify AFTER INSERT ON app_public.job_events FOR EACH ROW EXECUTE FUNCTION app_private.tg__job_events_notify();
+
+--
 -- Name: job_events job_events_job_fkey; Type: FK CONSTRAINT; Schema: app_public; Owner: heimdex_owner
 --
 
@@ -1419,6 +1449,12 @@ GRANT ALL ON FUNCTION app_private.fair_queue_head() TO heimdex_member;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg__append_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__job_events_notify(); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__job_events_notify() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_jobs__enqueue(); Type: ACL; Schema: app_private; Owner: heimdex_owner
