@@ -167,6 +167,23 @@ const SPECS = {
     default: false,
     desc: 'accept only the documents of PERSISTED_OPERATIONS_FILE (an allow-list)',
   }),
+  WS_MAX_SUBSCRIPTIONS: num({ default: 20, desc: 'subscriptions one WebSocket may hold at once' }),
+  WS_MAX_SOCKETS_PER_USER: num({
+    default: 10,
+    desc: 'WebSockets one user (JWT sub) may hold open on one API process',
+  }),
+  WS_MAX_MESSAGE_BYTES: num({
+    default: 65_536,
+    desc: 'largest WebSocket message a client may send (larger: closed with 1009)',
+  }),
+  WS_KEEPALIVE_MS: num({
+    default: 15_000,
+    desc: 'ping each WebSocket this often; one that does not answer by the next ping is dropped',
+  }),
+  WS_ALLOWED_ORIGINS: str({
+    default: undefined,
+    desc: 'comma-separated Origins browsers may open WebSockets from; `*` any (the default in local mode); unset elsewhere: none (clients that send no Origin always may)',
+  }),
 
   WORKER_CONCURRENCY: num({ default: 4 }),
   WORKER_POLL_INTERVAL_MS: num({ default: 2_000 }),
@@ -238,6 +255,27 @@ export type AuthConfig = (
   tokenCacheSize: number;
 };
 
+export interface WebSocketConfig {
+  maxSubscriptions: number;
+  maxSocketsPerUser: number;
+  maxMessageBytes: number;
+  keepAliveMs: number;
+  /** Origins a browser may open a socket from; '*': any. */
+  allowedOrigins: '*' | readonly string[];
+}
+
+function allowedOrigins(
+  value: string | undefined,
+  local: boolean,
+): WebSocketConfig['allowedOrigins'] {
+  if (value === undefined) return local ? '*' : [];
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  return origins.includes('*') ? '*' : origins.map((origin) => new URL(origin).origin);
+}
+
 export interface Config {
   env: HeimdexEnv;
   version: string;
@@ -250,6 +288,7 @@ export interface Config {
     /** Refuse every document that is not in the manifest. */
     persistedOperationsOnly: boolean;
   };
+  websocket: WebSocketConfig;
   logLevel: LogLevel;
   /** What one tenant may ask of the shared API (docs/security.md, "Limits between tenants"). */
   limits: {
@@ -400,6 +439,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(e.TRUSTED_PROXY_HOPS) || e.TRUSTED_PROXY_HOPS < 0) {
     problems.push('TRUSTED_PROXY_HOPS: must be a whole number, 0 or more');
   }
+  for (const name of [
+    'WS_MAX_SUBSCRIPTIONS',
+    'WS_MAX_SOCKETS_PER_USER',
+    'WS_MAX_MESSAGE_BYTES',
+    'WS_KEEPALIVE_MS',
+  ] as const) {
+    if (!Number.isInteger(e[name]) || e[name] < 1)
+      problems.push(`${name}: must be a whole number, at least 1`);
+  }
+  let origins: WebSocketConfig['allowedOrigins'] = [];
+  try {
+    origins = allowedOrigins(e.WS_ALLOWED_ORIGINS, local);
+  } catch {
+    problems.push(
+      'WS_ALLOWED_ORIGINS: each entry must be an origin like https://app.example.com, or *',
+    );
+  }
   if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
     problems.push('PERSISTED_OPERATIONS_ONLY: needs PERSISTED_OPERATIONS_FILE, the list it allows');
   }
@@ -417,6 +473,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
       persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
       persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
+    },
+    websocket: {
+      maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      maxSocketsPerUser: e.WS_MAX_SOCKETS_PER_USER,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      keepAliveMs: e.WS_KEEPALIVE_MS,
+      allowedOrigins: origins,
     },
     logLevel: e.LOG_LEVEL,
     limits: {
@@ -498,6 +561,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     env: config.env,
     version: config.version,
     http: config.http,
+    websocket: config.websocket,
     logLevel: config.logLevel,
     limits: config.limits,
     database: {

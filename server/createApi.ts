@@ -9,21 +9,28 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { ConfigError, isLoopbackHost, type Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
+import { directRoleUrl } from '../runtime/db/roleUrls.js';
 import { createTokenVerifier } from './auth/tokenVerifier.js';
 import { createApiPool } from './db/apiPool.js';
 import { createReadinessCheck } from './db/readiness.js';
 import { buildGatewaySchema } from '../schema/buildGatewaySchema.js';
-import { createApolloServer } from './http/apolloServer.js';
+import { createApolloServer, exposesSchema } from './http/apolloServer.js';
 import { loadPersistedOperations } from './http/persistedOperations.js';
 import { createApiServer } from './http/apiServer.js';
 import { RateLimits } from './http/rateLimits.js';
+import {
+  startSubscriptionServer,
+  type SubscriptionServer,
+} from './subscriptions/subscriptionServer.js';
 
 export interface Api {
   server: Server;
   pool: pg.Pool;
+  /** GraphQL subscriptions over WebSocket on the same server. */
+  subscriptions: SubscriptionServer;
   /** Listens on `port` (0: any free port) and resolves the address. */
   listen(port: number, host: string): Promise<AddressInfo>;
-  /** Graceful stop: drain requests, stop Apollo, close the key set and the pool. */
+  /** Graceful stop: close sockets (1001), drain requests, stop Apollo, close the key set and the pool. */
   stop(): Promise<void>;
 }
 
@@ -62,10 +69,30 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       trustedProxyHops: config.limits.trustedProxyHops,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
     });
+    const subscriptions = await startSubscriptionServer({
+      server: api.server,
+      gateway,
+      verifier,
+      pool,
+      // LISTEN is session state: straight to PostgreSQL when a transaction pooler is in between.
+      listenUrl: directRoleUrl(config.database, 'api', apiUrl),
+      preparedStatements: config.database.pooler === 'none',
+      logger,
+      limits: config.websocket,
+      maxQueryNodes: config.limits.maxQueryNodes,
+      rateLimits,
+      trustedProxyHops: config.limits.trustedProxyHops,
+      hideSuggestions: !exposesSchema(config.env),
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      persisted,
+      persistedOnly: persistedOperationsOnly,
+    });
     let stopped: Promise<void> | undefined;
     return {
       server: api.server,
       pool,
+      subscriptions,
       listen: (port, host) =>
         new Promise((resolve, reject) => {
           // Config refuses HOST already; this also holds for a host given here directly.
@@ -78,7 +105,8 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
         }),
       stop() {
         stopped ??= (async () => {
-          await api.stop();
+          // Sockets close with 1001 while HTTP drains; readiness already says no.
+          await Promise.all([subscriptions.stop(), api.stop()]);
           verifier.close();
           await closePools();
         })();

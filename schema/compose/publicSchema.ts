@@ -4,12 +4,15 @@
  * `Datetime`, `JSON`) take PostGraphile's definition; a `Job` that
  * type-graphql returned gets its PostGraphile-only fields (`events`) through
  * `job(id:)`, in the same request transaction. Only operations that need
- * both engines execute through this schema (see router.ts).
+ * both engines execute through this schema (see router.ts). The
+ * `Subscription` type is declared here, beside both; subscriptions execute
+ * through the gateway's fan-out (schema/subscriptions/).
  */
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
 import type { GatewayContext } from '../context.js';
+import { SUBSCRIPTION_TYPE_DEFS } from '../subscriptions/subscriptionTypeDefs.js';
 import {
   executeOnPostGraphile,
   executeOnTypeGraphql,
@@ -37,6 +40,7 @@ function executor(
 
 export function composePublicSchema(engines: Engines): GraphQLSchema {
   return stitchSchemas({
+    typeDefs: SUBSCRIPTION_TYPE_DEFS,
     subschemas: [
       {
         schema: engines.typeGraphql,

@@ -7,7 +7,8 @@ import { GraphQLJSON } from 'graphql-scalars';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-function parseUuid(value: unknown): string {
+/** The UUID scalar's input check (the stitched public schema's scalars pass values through). */
+export function parseUuid(value: unknown): string {
   if (typeof value !== 'string' || !UUID_PATTERN.test(value)) {
     throw new GraphQLError(
       'Invalid UUID, expected 32 hexadecimal characters, optionally with hyphens',

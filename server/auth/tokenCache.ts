@@ -9,9 +9,14 @@
 import { createHash } from 'node:crypto';
 import type { RequestClaims } from './claims.js';
 
-interface Entry {
+export interface VerifiedToken {
   claims: RequestClaims;
-  expiresAtMs: number;
+  /** When the token stops being accepted (its `exp` or maximum age), ms since the epoch. */
+  endsAtMs: number;
+}
+
+interface Entry extends VerifiedToken {
+  evictAtMs: number;
 }
 
 export class TokenCache {
@@ -27,12 +32,16 @@ export class TokenCache {
   }
 
   get(key: string, now = Date.now()): RequestClaims | undefined {
+    return this.lookup(key, now)?.claims;
+  }
+
+  lookup(key: string, now = Date.now()): VerifiedToken | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     this.#entries.delete(key);
-    if (entry.expiresAtMs <= now) return undefined;
+    if (entry.evictAtMs <= now) return undefined;
     this.#entries.set(key, entry);
-    return entry.claims;
+    return { claims: entry.claims, endsAtMs: entry.endsAtMs };
   }
 
   set(key: string, claims: RequestClaims, tokenEndsAtMs: number, now = Date.now()): void {
@@ -40,7 +49,8 @@ export class TokenCache {
     this.#entries.delete(key);
     this.#entries.set(key, {
       claims,
-      expiresAtMs: Math.min(tokenEndsAtMs, now + this.maxEntryLifeMs),
+      endsAtMs: tokenEndsAtMs,
+      evictAtMs: Math.min(tokenEndsAtMs, now + this.maxEntryLifeMs),
     });
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next().value;

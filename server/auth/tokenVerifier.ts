@@ -19,13 +19,15 @@ import { AuthError } from './AuthError.js';
 import { claimsFromPayload, type RequestClaims } from './claims.js';
 import { reasonForJoseError } from './joseFailure.js';
 import { RemoteKeySet } from './remoteKeySet.js';
-import { TokenCache } from './tokenCache.js';
+import { TokenCache, type VerifiedToken } from './tokenCache.js';
 
 export interface TokenVerifier {
   /** Resolves the claims, or rejects with an AuthError. */
   verify(token: string): Promise<RequestClaims>;
   /** The claims of a token verified earlier and still cached; no signature check. */
   cached(token: string): RequestClaims | undefined;
+  /** The claims and when the token stops being accepted (a socket is closed then). */
+  verifyWithExpiry(token: string): Promise<VerifiedToken>;
   close(): void;
 }
 
@@ -77,24 +79,26 @@ function makeVerify(
 export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVerifier {
   const cache = new TokenCache(auth.tokenCacheSize);
   const { verify, close } = makeVerify(auth, logger, () => cache.clear());
+  const verifyWithExpiry = async (token: string): Promise<VerifiedToken> => {
+    const key = TokenCache.keyOf(token);
+    const cached = cache.lookup(key);
+    if (cached) return cached;
+    let payload: JWTPayload;
+    try {
+      payload = await verify(token);
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+      throw new AuthError(reasonForJoseError(err), 'UNAUTHENTICATED', { cause: err });
+    }
+    const claims = claimsFromPayload(payload);
+    // jose required exp and iat: the token ends at exp or its maximum age.
+    const endsAtMs = Math.min(payload.exp ?? 0, (payload.iat ?? 0) + auth.maxTokenAgeS) * 1000;
+    cache.set(key, claims, endsAtMs);
+    return { claims, endsAtMs };
+  };
   return {
-    async verify(token) {
-      const key = TokenCache.keyOf(token);
-      const cached = cache.get(key);
-      if (cached) return cached;
-      let payload: JWTPayload;
-      try {
-        payload = await verify(token);
-      } catch (err) {
-        if (err instanceof AuthError) throw err;
-        throw new AuthError(reasonForJoseError(err), 'UNAUTHENTICATED', { cause: err });
-      }
-      const claims = claimsFromPayload(payload);
-      // jose required exp and iat: the entry ends with the token or its maximum age.
-      const endsAtS = Math.min(payload.exp ?? 0, (payload.iat ?? 0) + auth.maxTokenAgeS);
-      cache.set(key, claims, endsAtS * 1000);
-      return claims;
-    },
+    verify: async (token) => (await verifyWithExpiry(token)).claims,
+    verifyWithExpiry,
     cached: (token) => cache.get(TokenCache.keyOf(token)),
     close,
   };

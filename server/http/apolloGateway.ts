@@ -6,22 +6,16 @@
  * work), routes it (schema/compose/router.ts),
  * then settles the request's transaction and masks the errors.
  */
-import { printSchema, type ExecutionResult } from 'graphql';
+import { printSchema } from 'graphql';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { RequestContext } from './requestContext.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
-import { clientError, requestError, toClientError } from '../../schema/errors/toClientError.js';
+import { clientError, requestError } from '../../schema/errors/toClientError.js';
 import { QueryCost } from '../../schema/limits/queryCost.js';
+import { maskErrors } from './maskErrors.js';
 import { settleTransaction } from './settleTransaction.js';
 import { pointsFor, type RateLimits } from './rateLimits.js';
 import { rateLimitMessage } from './rateLimitResponse.js';
-
-function maskErrors(result: ExecutionResult, context: RequestContext): ExecutionResult {
-  if (!result.errors?.length) return result;
-  // No data at all: the variables or the operation were refused before execution.
-  if (result.data === undefined) return { errors: result.errors.map(requestError) };
-  return { ...result, errors: result.errors.map((error) => toClientError(error, context.logger)) };
-}
 
 export interface RequestLimits {
   /** Requests whose operation may return more nodes are refused (schema/limits/queryCost.ts). */
