@@ -17,6 +17,7 @@ type Documents = {
     "mutation CancelJob($id: UUID!) {\n  cancelJob(id: $id) {\n    id\n    status\n    finishedAt\n  }\n}": typeof types.CancelJobDocument,
     "mutation CreateJob($input: CreateJobInput!) {\n  createJob(input: $input) {\n    created\n    job {\n      id\n      status\n      createdAt\n    }\n  }\n}": typeof types.CreateJobDocument,
     "query Job($id: UUID!) {\n  job(id: $id) {\n    id\n    type\n    status\n    stage\n    progress\n    attempt\n    maxAttempts\n    lastErrorCode\n    lastErrorMessage\n    result\n    createdAt\n    finishedAt\n    events(orderBy: PRIMARY_KEY_ASC) {\n      nodes {\n        id\n        prevStatus\n        nextStatus\n        stage\n        progress\n        detail\n        ts\n      }\n    }\n  }\n}": typeof types.JobDocument,
+    "subscription JobProgress($id: UUID!) {\n  jobUpdated(id: $id) {\n    id\n    status\n    stage\n    progress\n    lastErrorCode\n    finishedAt\n  }\n}": typeof types.JobProgressDocument,
     "query Jobs($first: Int = 20, $after: Cursor, $status: JobStatus) {\n  jobs(\n    first: $first\n    after: $after\n    orderBy: CREATED_AT_DESC\n    condition: {status: $status}\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      type\n      status\n      stage\n      progress\n      attempt\n      createdAt\n    }\n  }\n}": typeof types.JobsDocument,
     "mutation RetryJob($id: UUID!) {\n  retryJob(id: $id) {\n    id\n    status\n    attempt\n  }\n}": typeof types.RetryJobDocument,
     "query Viewer {\n  viewer {\n    userId\n    orgId\n    role\n  }\n}": typeof types.ViewerDocument,
@@ -25,6 +26,7 @@ const documents: Documents = {
     "mutation CancelJob($id: UUID!) {\n  cancelJob(id: $id) {\n    id\n    status\n    finishedAt\n  }\n}": types.CancelJobDocument,
     "mutation CreateJob($input: CreateJobInput!) {\n  createJob(input: $input) {\n    created\n    job {\n      id\n      status\n      createdAt\n    }\n  }\n}": types.CreateJobDocument,
     "query Job($id: UUID!) {\n  job(id: $id) {\n    id\n    type\n    status\n    stage\n    progress\n    attempt\n    maxAttempts\n    lastErrorCode\n    lastErrorMessage\n    result\n    createdAt\n    finishedAt\n    events(orderBy: PRIMARY_KEY_ASC) {\n      nodes {\n        id\n        prevStatus\n        nextStatus\n        stage\n        progress\n        detail\n        ts\n      }\n    }\n  }\n}": types.JobDocument,
+    "subscription JobProgress($id: UUID!) {\n  jobUpdated(id: $id) {\n    id\n    status\n    stage\n    progress\n    lastErrorCode\n    finishedAt\n  }\n}": types.JobProgressDocument,
     "query Jobs($first: Int = 20, $after: Cursor, $status: JobStatus) {\n  jobs(\n    first: $first\n    after: $after\n    orderBy: CREATED_AT_DESC\n    condition: {status: $status}\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      type\n      status\n      stage\n      progress\n      attempt\n      createdAt\n    }\n  }\n}": types.JobsDocument,
     "mutation RetryJob($id: UUID!) {\n  retryJob(id: $id) {\n    id\n    status\n    attempt\n  }\n}": types.RetryJobDocument,
     "query Viewer {\n  viewer {\n    userId\n    orgId\n    role\n  }\n}": types.ViewerDocument,
@@ -56,6 +58,10 @@ export function graphql(source: "mutation CreateJob($input: CreateJobInput!) {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Job($id: UUID!) {\n  job(id: $id) {\n    id\n    type\n    status\n    stage\n    progress\n    attempt\n    maxAttempts\n    lastErrorCode\n    lastErrorMessage\n    result\n    createdAt\n    finishedAt\n    events(orderBy: PRIMARY_KEY_ASC) {\n      nodes {\n        id\n        prevStatus\n        nextStatus\n        stage\n        progress\n        detail\n        ts\n      }\n    }\n  }\n}"): (typeof documents)["query Job($id: UUID!) {\n  job(id: $id) {\n    id\n    type\n    status\n    stage\n    progress\n    attempt\n    maxAttempts\n    lastErrorCode\n    lastErrorMessage\n    result\n    createdAt\n    finishedAt\n    events(orderBy: PRIMARY_KEY_ASC) {\n      nodes {\n        id\n        prevStatus\n        nextStatus\n        stage\n        progress\n        detail\n        ts\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription JobProgress($id: UUID!) {\n  jobUpdated(id: $id) {\n    id\n    status\n    stage\n    progress\n    lastErrorCode\n    finishedAt\n  }\n}"): (typeof documents)["subscription JobProgress($id: UUID!) {\n  jobUpdated(id: $id) {\n    id\n    status\n    stage\n    progress\n    lastErrorCode\n    finishedAt\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -2,7 +2,8 @@
  * The typed client example as a consumer runs it: `node
  * dist/examples/jobsDemo.js <url> <token>` as its own process, against the
  * real API and a real worker, with a real dev token. Every example operation
- * goes over HTTP with the generated types.
+ * goes over HTTP with the generated types; `dist/examples/jobProgress.js`
+ * follows a job live over a real WebSocket with the typed subscription.
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,8 +79,30 @@ it('runs every example operation against the API, typed by the generated documen
   assert.deepEqual(steps.get('jobs'), { totalCount: 3, pages: 2, seen: 3 });
 });
 
-it('refuses to run without a URL and a token', async () => {
-  const demo = spawnScript('dist/examples/jobsDemo.js', [], {});
-  assert.equal(await demo.exited, 64);
-  assert.match(demo.output(), /usage:/);
+it('creates a job and prints its progress live until it succeeds, then ends', async () => {
+  if (api.config.auth.provider !== 'dev') throw new Error('dev auth expected');
+  const token = await tokenFor(api.config.auth.secret, randomUUID(), 'member', 'demo-user');
+  const demo = spawnScript('dist/examples/jobProgress.js', [`${api.url}/graphql`, token], {});
+  assert.equal(await demo.exited, 0, demo.output());
+  const updates = demo
+    .output()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { status: string; stage: string | null; progress: number });
+  const last = updates.at(-1)!;
+  assert.deepEqual([last.status, last.stage, last.progress], ['SUCCEEDED', 'INDEXING', 100]);
+  const progress = updates.map((u) => u.progress);
+  assert.deepEqual(
+    progress,
+    [...progress].sort((a, b) => a - b),
+    'progress only goes up',
+  );
 });
+
+for (const script of ['jobsDemo', 'jobProgress']) {
+  it(`${script} refuses to run without a URL and a token`, async () => {
+    const demo = spawnScript(`dist/examples/${script}.js`, [], {});
+    assert.equal(await demo.exited, 64);
+    assert.match(demo.output(), /usage:/);
+  });
+}
