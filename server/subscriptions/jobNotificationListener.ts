@@ -1,7 +1,7 @@
 /**
  * The API process's one LISTEN connection, shared by every socket. It hears
  * `heimdex_job_events` ({org_id, job_id}, sent by the ledger trigger of
- * sql/migrations/000014_job_event_notifications.sql at commit) and hands each
+ * sql/migrations/000017_job_event_notifications.sql at commit) and hands each
  * to the fan-out.
  *
  * LISTEN is session state, so this is a connection of its own, never one
