@@ -134,6 +134,12 @@ const SPECS = {
   AUTH_JWKS_REFRESH_MS: num({ default: 600_000, desc: 'background refresh period of the key set' }),
   AUTH_JWKS_TIMEOUT_MS: num({ default: 5_000 }),
   HTTP_MAX_BODY_BYTES: num({ default: 102_400, desc: 'largest accepted request body' }),
+  HTTP_HEADERS_TIMEOUT_MS: num({ default: 10_000, desc: 'time to receive request headers' }),
+  HTTP_REQUEST_TIMEOUT_MS: num({ default: 30_000, desc: 'time to receive a whole request' }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: num({
+    default: 5_000,
+    desc: 'idle keep-alive connections close after this; behind a load balancer, above its idle timeout',
+  }),
   PERSISTED_OPERATIONS_FILE: str({
     default: undefined,
     desc: 'a codegen manifest (hash -> document): clients may send a known hash instead of the document',
@@ -283,6 +289,8 @@ export interface Config {
     host: string;
     port: number;
     maxBodyBytes: number;
+    /** How long a client may take (server/http/serverTimeouts.ts). */
+    timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
     /** Manifest of persisted operations (server/http/persistedOperations.ts); unset: none. */
     persistedOperationsFile: string | undefined;
     /** Refuse every document that is not in the manifest. */
@@ -456,6 +464,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       'WS_ALLOWED_ORIGINS: each entry must be an origin like https://app.example.com, or *',
     );
   }
+  for (const name of [
+    'HTTP_HEADERS_TIMEOUT_MS',
+    'HTTP_REQUEST_TIMEOUT_MS',
+    'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  ] as const) {
+    if (!Number.isInteger(e[name]) || e[name] < 100) problems.push(`${name}: must be at least 100`);
+  }
+  if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
+    problems.push('HTTP_REQUEST_TIMEOUT_MS: must not be shorter than HTTP_HEADERS_TIMEOUT_MS');
+  }
   if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
     problems.push('PERSISTED_OPERATIONS_ONLY: needs PERSISTED_OPERATIONS_FILE, the list it allows');
   }
@@ -471,6 +489,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       host: e.HOST,
       port: e.PORT,
       maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+      timeouts: {
+        headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
+        requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+        keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
       persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
       persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
     },

@@ -68,6 +68,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       rateLimits,
       trustedProxyHops: config.limits.trustedProxyHops,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      timeouts: config.http.timeouts,
     });
     const subscriptions = await startSubscriptionServer({
       server: api.server,

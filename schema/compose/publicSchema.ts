@@ -7,8 +7,19 @@
  * both engines execute through this schema (see router.ts). The
  * `Subscription` type is declared here, beside both; subscriptions execute
  * through the gateway's fan-out (schema/subscriptions/).
+ *
+ * Stitching copies scalars without their parsing (any literal passes), and
+ * Apollo validates every document against this schema: each scalar gets back
+ * its engine's parseValue and parseLiteral, so a bad UUID or cursor written
+ * inline is refused in validation, as one in a variable is in coercion.
  */
-import type { ExecutionResult, GraphQLSchema } from 'graphql';
+import {
+  isScalarType,
+  isSpecifiedScalarType,
+  type ExecutionResult,
+  type GraphQLScalarType,
+  type GraphQLSchema,
+} from 'graphql';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
 import type { GatewayContext } from '../context.js';
@@ -38,9 +49,21 @@ function executor(
   return execute as Executor<GatewayContext>;
 }
 
+/** Our scalars by name, PostGraphile's definition last, so it wins (it is canonical). */
+function engineScalars(engines: Engines): Record<string, GraphQLScalarType> {
+  const scalars: Record<string, GraphQLScalarType> = {};
+  for (const schema of [engines.typeGraphql, engines.postgraphile.schema]) {
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (isScalarType(type) && !isSpecifiedScalarType(type)) scalars[type.name] = type;
+    }
+  }
+  return scalars;
+}
+
 export function composePublicSchema(engines: Engines): GraphQLSchema {
   return stitchSchemas({
     typeDefs: SUBSCRIPTION_TYPE_DEFS,
+    resolvers: engineScalars(engines),
     subschemas: [
       {
         schema: engines.typeGraphql,

@@ -1,8 +1,10 @@
 /**
- * Maps any error to one of the public codes: our own error classes, then the
- * SQLSTATE (runtime/errors/sqlState.ts); the rest is internal.
+ * Maps any error to one of the public codes: our own error classes and
+ * grafast's SafeError, then the SQLSTATE (runtime/errors/sqlState.ts); the
+ * rest is internal.
  */
 import { GraphQLError } from 'graphql';
+import { isSafeError } from 'grafast';
 import pg from 'pg';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ErrorCode } from '../../runtime/errors/errorCodes.js';
@@ -18,8 +20,18 @@ export function rootCause(err: unknown): unknown {
   return current;
 }
 
+/**
+ * grafast's SafeError: a message written to be shown (an invalid cursor, a
+ * cursor of another ordering, `offset` with `last`, a plan too costly),
+ * about the request, not a failure of ours.
+ */
+export function isGrafastRefusal(cause: unknown): boolean {
+  return cause instanceof Error && isSafeError(cause) === true;
+}
+
 export function classifyError(err: unknown): ErrorCode {
   const cause = rootCause(err);
+  if (isGrafastRefusal(cause)) return 'BAD_USER_INPUT';
   if (cause instanceof HeimdexError) return cause.code;
   if (cause instanceof DatabaseUnavailableError) return 'SERVICE_UNAVAILABLE';
   if (cause instanceof ArgumentValidationError) return 'BAD_USER_INPUT';

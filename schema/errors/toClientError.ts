@@ -10,7 +10,7 @@ import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import type { Logger } from '../../runtime/logger.js';
 import { carriesErrorId, genericMessage, type ErrorCode } from '../../runtime/errors/errorCodes.js';
-import { classifyError, rootCause } from './classifyError.js';
+import { classifyError, isGrafastRefusal, rootCause } from './classifyError.js';
 import { HeimdexError } from '../../runtime/errors/HeimdexError.js';
 
 /** Errors built here (or by the HTTP layer) that are safe to send as they are. */
@@ -28,7 +28,7 @@ function describeValidation(errors: ValidationError[], prefix = ''): string[] {
 }
 
 function clientMessage(code: ErrorCode, cause: unknown): string {
-  if (cause instanceof HeimdexError) return cause.message;
+  if (cause instanceof HeimdexError || isGrafastRefusal(cause)) return (cause as Error).message;
   if (cause instanceof ArgumentValidationError) {
     const details = describeValidation(cause.extensions.validationErrors);
     return details.length > 0 ? `Invalid input: ${details.join('; ')}.` : genericMessage(code);
@@ -85,9 +85,11 @@ export function toClientError(error: GraphQLError, logger: Logger): GraphQLError
 }
 
 /**
- * An error about the request itself (its variables or operation), raised
- * before anything executed: GraphQL wrote the message from the public schema.
+ * GraphQL's refusal of the request's variables (a value its type does not
+ * accept), found before anything ran: the message names only public schema
+ * elements and the client's own input. Logged at debug, like any refusal.
  */
-export function requestError(error: GraphQLError): GraphQLError {
-  return isClientSafe(error) ? error : clientError('BAD_USER_INPUT', error.message, error);
+export function variableError(error: GraphQLError, logger: Logger): GraphQLError {
+  logger.debug({ code: 'BAD_USER_INPUT', err: error }, 'request refused');
+  return clientError('BAD_USER_INPUT', error.message, error);
 }

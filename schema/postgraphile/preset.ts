@@ -8,6 +8,7 @@ import { changeNullability } from 'postgraphile/utils';
 import { PublicNamesPlugin } from './publicNamesPlugin.js';
 import { SmartTagsPlugin } from './smartTagsPlugin.js';
 import { PageSizePlugin } from './pageSizePlugin.js';
+import { CursorScalarPlugin } from './cursorScalarPlugin.js';
 
 export function makePgPreset(
   pgService: GraphileConfig.PgServiceConfiguration,
@@ -18,6 +19,7 @@ export function makePgPreset(
       PublicNamesPlugin,
       SmartTagsPlugin,
       PageSizePlugin,
+      CursorScalarPlugin,
       // A job's list and events are always there (possibly empty); the audit
       // log stays nullable: it is refused to non-admins without losing the rest.
       changeNullability({ Query: { jobs: '!' } }),

@@ -13,11 +13,13 @@ import { sendHealth, sendReadiness } from './health.js';
 import { sendJson } from '../../runtime/http/sendJson.js';
 import { sendGraphqlError } from './sendGraphqlError.js';
 import { RequestLog } from './requestLog.js';
+import { serverTimeoutOptions, type ServerTimeouts } from './serverTimeouts.js';
 
 export interface ApiServerDeps extends GraphqlHandlerDeps {
   logger: Logger;
   readiness: ReadinessCheck;
   shutdownTimeoutMs: number;
+  timeouts: ServerTimeouts;
 }
 
 export interface ApiServer {
@@ -75,7 +77,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     }
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(serverTimeoutOptions(deps.timeouts), (req, res) => {
     void handle(req, res);
   });
 

@@ -6,11 +6,11 @@
  * work), routes it (schema/compose/router.ts),
  * then settles the request's transaction and masks the errors.
  */
-import { printSchema } from 'graphql';
+import { getVariableValues, printSchema, type GraphQLError } from 'graphql';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { RequestContext } from './requestContext.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
-import { clientError, requestError } from '../../schema/errors/toClientError.js';
+import { clientError, variableError } from '../../schema/errors/toClientError.js';
 import { QueryCost } from '../../schema/limits/queryCost.js';
 import { maskErrors } from './maskErrors.js';
 import { settleTransaction } from './settleTransaction.js';
@@ -30,8 +30,20 @@ export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): Ga
   const executor: GatewayExecutor = async (requestContext) => {
     const context = requestContext.context as RequestContext;
     const { document, operation } = requestContext;
+    // Every variable is coerced here against the public schema, before the
+    // cost, so their refusal is told apart from any other failure that leaves
+    // a result without data.
+    const refused = (errors: readonly GraphQLError[]) => ({
+      errors: errors.map((error) => variableError(error, context.logger)),
+    });
+    const coerced = getVariableValues(
+      gateway.publicSchema,
+      operation.variableDefinitions ?? [],
+      requestContext.request.variables ?? {},
+    );
+    if (coerced.errors) return refused(coerced.errors);
     const measured = queryCost.measure(document, operation, requestContext.request.variables);
-    if ('errors' in measured) return { errors: measured.errors.map(requestError) };
+    if ('errors' in measured) return refused(measured.errors);
     context.usage.cost = measured.cost;
     if (measured.refusal) return { errors: [measured.refusal] };
     if (rateLimits) {

@@ -1,11 +1,16 @@
-/** What a client may see of an execution result's errors (schema/errors/toClientError.ts). */
+/**
+ * What a client may see of an execution result's errors: every error goes
+ * through the one error map (schema/errors/toClientError.ts), with data or
+ * without. A result without data is a failure before any field ran (say, in
+ * planning) and is masked and logged like any other; the variables were
+ * checked before execution (server/http/apolloGateway.ts), so none of these
+ * is GraphQL refusing them.
+ */
 import type { ExecutionResult } from 'graphql';
 import type { GatewayContext } from '../../schema/context.js';
-import { requestError, toClientError } from '../../schema/errors/toClientError.js';
+import { toClientError } from '../../schema/errors/toClientError.js';
 
 export function maskErrors(result: ExecutionResult, context: GatewayContext): ExecutionResult {
   if (!result.errors?.length) return result;
-  // No data at all: the variables or the operation were refused before execution.
-  if (result.data === undefined) return { errors: result.errors.map(requestError) };
   return { ...result, errors: result.errors.map((error) => toClientError(error, context.logger)) };
 }
