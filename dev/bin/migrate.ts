@@ -1,6 +1,7 @@
 /**
  * `npm run migrate`: bring the local database up to date, then exit (local
- * mode without DATABASE_URL: the embedded PostgreSQL, started and stopped).
+ * mode without DATABASE_URL: the embedded PostgreSQL, started and stopped;
+ * HEIMDEX_ENV unset means local here, as for `npm start`).
  */
 import { loadLocalConfig } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';

@@ -1,7 +1,7 @@
 /**
  * `npm run schema`: writes the public schema to `schema.graphql` (committed;
  * a test fails when it is stale). Needs a migrated database: local mode
- * starts and migrates one like `npm start`.
+ * starts and migrates one like `npm start` (HEIMDEX_ENV unset means local here).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';

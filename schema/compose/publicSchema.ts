@@ -49,12 +49,21 @@ function executor(
   return execute as Executor<GatewayContext>;
 }
 
-/** Our scalars by name, PostGraphile's definition last, so it wins (it is canonical). */
-function engineScalars(engines: Engines): Record<string, GraphQLScalarType> {
-  const scalars: Record<string, GraphQLScalarType> = {};
+type ScalarParsing = Pick<GraphQLScalarType, 'serialize' | 'parseValue' | 'parseLiteral'>;
+
+/**
+ * Our scalars' parsing by name, PostGraphile's last, so it wins (it is
+ * canonical). Only the functions: names, descriptions and `@specifiedBy` stay
+ * as stitching printed them, so schema.graphql does not change.
+ */
+function engineScalarParsing(engines: Engines): Record<string, ScalarParsing> {
+  const scalars: Record<string, ScalarParsing> = {};
   for (const schema of [engines.typeGraphql, engines.postgraphile.schema]) {
     for (const type of Object.values(schema.getTypeMap())) {
-      if (isScalarType(type) && !isSpecifiedScalarType(type)) scalars[type.name] = type;
+      if (isScalarType(type) && !isSpecifiedScalarType(type)) {
+        const { serialize, parseValue, parseLiteral } = type;
+        scalars[type.name] = { serialize, parseValue, parseLiteral };
+      }
     }
   }
   return scalars;
@@ -63,7 +72,7 @@ function engineScalars(engines: Engines): Record<string, GraphQLScalarType> {
 export function composePublicSchema(engines: Engines): GraphQLSchema {
   return stitchSchemas({
     typeDefs: SUBSCRIPTION_TYPE_DEFS,
-    resolvers: engineScalars(engines),
+    resolvers: engineScalarParsing(engines),
     subschemas: [
       {
         schema: engines.typeGraphql,
