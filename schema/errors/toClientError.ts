@@ -85,6 +85,15 @@ export function toClientError(error: GraphQLError, logger: Logger): GraphQLError
 }
 
 /**
+ * A refusal of the document itself, found before anything ran (parsing,
+ * validation, the subscription's own checks): GraphQL's messages there name
+ * only public schema elements and the client's own input.
+ */
+export function requestError(error: GraphQLError): GraphQLError {
+  return isClientSafe(error) ? error : clientError('BAD_USER_INPUT', error.message, error);
+}
+
+/**
  * GraphQL's refusal of the request's variables (a value its type does not
  * accept), found before anything ran: the message names only public schema
  * elements and the client's own input. Logged at debug, like any refusal.

@@ -62,7 +62,7 @@ export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): Ga
       operationName: requestContext.operationName,
       context,
     });
-    return maskErrors(await settleTransaction(result, context, isMutation), context);
+    return maskErrors(await settleTransaction(result, context, isMutation), context.logger);
   };
   const coreSupergraphSdl = printSchema(gateway.publicSchema);
   return {

@@ -7,10 +7,10 @@
  * is GraphQL refusing them.
  */
 import type { ExecutionResult } from 'graphql';
-import type { GatewayContext } from '../../schema/context.js';
+import type { Logger } from '../../runtime/logger.js';
 import { toClientError } from '../../schema/errors/toClientError.js';
 
-export function maskErrors(result: ExecutionResult, context: GatewayContext): ExecutionResult {
+export function maskErrors(result: ExecutionResult, logger: Logger): ExecutionResult {
   if (!result.errors?.length) return result;
-  return { ...result, errors: result.errors.map((error) => toClientError(error, context.logger)) };
+  return { ...result, errors: result.errors.map((error) => toClientError(error, logger)) };
 }

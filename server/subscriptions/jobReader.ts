@@ -58,7 +58,7 @@ export function createJobReader(
         // Read-only: commit or roll back alike; a failure is in its result.
         await context.db.finish(false);
       }
-      return results.map((result) => maskErrors(result, context));
+      return results.map((result) => maskErrors(result, context.logger));
     },
     async changedSince(claims, since) {
       const context = contextFor(claims);

@@ -14,7 +14,7 @@ import { startTestApi, type TestApi } from '../support/testApi.js';
 import { tokenFor } from '../support/tokens.js';
 import { codes, graphql } from '../support/graphql.js';
 import { adminQuery } from '../support/adminSql.js';
-import { maskErrors } from '../../server/http/apolloGateway.js';
+import { maskErrors } from '../../server/http/maskErrors.js';
 import { createLogger } from '../../runtime/logger.js';
 import { LogCapture } from '../support/logCapture.js';
 
