@@ -76,3 +76,19 @@ select n.nspname as schema,
   join pg_namespace n on n.oid = p.pronamespace
  where n.nspname in ('app_public', 'app_private')
  order by 1, 2::text;
+
+-- 6. Triggers on our tables, and whether each fires: the append-only ones
+--    (`_100_append_only`, `_100_refuse_truncate`) and the status machine. A
+--    missing or disabled one is the trace of an owner who turned it off.
+select n.nspname as schema,
+       c.relname as table,
+       t.tgname as trigger,
+       p.proname as function,
+       case t.tgenabled when 'D' then 'disabled' when 'O' then 'enabled'
+                        when 'R' then 'replica only' else 'always' end as fires
+  from pg_trigger t
+  join pg_class c on c.oid = t.tgrelid
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_proc p on p.oid = t.tgfoid
+ where n.nspname in ('app_public', 'app_private') and not t.tgisinternal
+ order by 1, 2, 3;

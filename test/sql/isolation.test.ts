@@ -302,6 +302,29 @@ describe('writing', () => {
   });
 });
 
+it('events cannot be truncated, not even by the owner of the tables', async () => {
+  // As heimdex_owner, the role migrate runs as and the tables' owner; each
+  // attempt in a transaction that is rolled back, whatever happens.
+  const c = new pg.Client({ connectionString: db.urls.migration });
+  await c.connect();
+  try {
+    for (const sql of [
+      'truncate app_public.job_events',
+      'truncate app_public.audit_events',
+      'truncate app_public.jobs cascade',
+    ]) {
+      await c.query('begin');
+      try {
+        assert.equal(await sqlState(c.query(sql)), 'HX403', sql);
+      } finally {
+        await c.query('rollback');
+      }
+    }
+  } finally {
+    await c.end();
+  }
+});
+
 describe('the worker role', () => {
   function asWorker(orgId: string | null) {
     return <T>(fn: (c: pg.Client) => Promise<T>) => tx(db.urls.worker, null, { orgId }, fn);

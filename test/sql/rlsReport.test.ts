@@ -72,3 +72,14 @@ it('shows functions with their security and search_path', () => {
   assert.equal(enqueue?.security, 'definer');
   assert.match(String(enqueue?.settings), /search_path=pg_catalog/);
 });
+
+it('lists the append-only triggers, against update and truncate, and that they fire', () => {
+  const triggers = sections[5]!.rows;
+  for (const table of ['job_events', 'audit_events']) {
+    for (const trigger of ['_100_append_only', '_100_refuse_truncate']) {
+      const row = triggers.find((t) => t.table === table && t.trigger === trigger);
+      assert.ok(row, `${table}.${trigger}`);
+      assert.equal(row.fires, 'enabled');
+    }
+  }
+});
