@@ -14,6 +14,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { graphileLogger } from '../../runtime/graphileLogger.js';
 import { localRolePassword } from '../../runtime/db/roleUrls.js';
 import { sqlDir } from '../../runtime/paths.js';
+import { scramSha256Verifier } from './scramVerifier.js';
 
 /** pg_advisory_lock key: the bytes of "heimdex" folded into a bigint. */
 const MIGRATION_LOCK_KEY = 0x68656964_6578n;
@@ -56,9 +57,13 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-/** ALTER ROLE takes no parameters: the role comes from our list, the password is escaped. */
+/**
+ * ALTER ROLE takes no parameters: the role comes from our list, and the
+ * password never leaves this process; only its SCRAM verifier is sent.
+ */
 async function setPassword(client: pg.Client, role: string, password: string): Promise<void> {
-  const statement = `alter role ${client.escapeIdentifier(role)} login password ${client.escapeLiteral(password)}`;
+  const verifier = scramSha256Verifier(password);
+  const statement = `alter role ${client.escapeIdentifier(role)} login password ${client.escapeLiteral(verifier)}`;
   await client.query(statement);
 }
 

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { childEnv } from '../../runtime/process/childProcess.js';
 import { loadTestSettings } from '../support/testSettings.js';
 import { deriveLocalRoleUrls, withDatabase } from '../../runtime/db/roleUrls.js';
+import { RecordingProxy } from '../support/recordingProxy.js';
 import { ENTRY_POINTS, projectPath, readProjectFile } from './projectFiles.js';
 import { productionInstallArgs } from './dockerfileModel.js';
 import { createDatabase, dropDatabase, scratchName } from '../../dev/scratchDatabase.js';
@@ -179,6 +180,48 @@ describe('production install (npm ci --omit=dev) of the built output', () => {
     const api = new pg.Client({ connectionString: urls.api });
     await api.connect();
     await api.end();
+  });
+
+  it('sends each role only its SCRAM-SHA-256 verifier, never the password', async () => {
+    // Every byte migrate sends goes through a proxy that keeps it.
+    const server = new URL(databaseUrl!);
+    const proxy = new RecordingProxy(server.hostname, Number(server.port || 5432));
+    const port = await proxy.listen();
+    try {
+      const viaProxy = new URL(withDatabase(databaseUrl!, dbName));
+      viaProxy.hostname = '127.0.0.1';
+      viaProxy.port = String(port);
+      const result = await migrate(
+        productionEnv({
+          MIGRATION_DATABASE_URL: viaProxy.toString(),
+          API_DATABASE_URL: urls.api,
+          WORKER_DATABASE_URL: urls.worker,
+        }),
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const sent = proxy.sent.toString('latin1');
+      assert.match(sent, /alter role "heimdex_authenticator" login password 'SCRAM-SHA-256\$4096:/);
+      assert.match(sent, /alter role "heimdex_worker" login password 'SCRAM-SHA-256\$4096:/);
+      for (const url of [urls.api, urls.worker]) {
+        const password = decodeURIComponent(new URL(url).password);
+        assert.ok(password.length > 0);
+        assert.ok(!sent.includes(`'${password}'`), 'the password was never sent');
+      }
+    } finally {
+      await proxy.close();
+    }
+    const stored = await withAdmin(dbName, (c) =>
+      c.query<{ rolpassword: string }>(
+        `select rolpassword from pg_authid where rolname in ('heimdex_authenticator', 'heimdex_worker')`,
+      ),
+    );
+    for (const row of stored.rows) assert.match(row.rolpassword, /^SCRAM-SHA-256\$4096:/);
+    // The verifier is the password's: the roles still log in with it.
+    for (const url of [urls.api, urls.worker]) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.end();
+    }
   });
 
   it('refuses dev authentication in prod before touching the database', async () => {
