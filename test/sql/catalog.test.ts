@@ -2,7 +2,7 @@
  * What a DBA would check in the catalog: every table locked down by forced
  * RLS, no application role with powers it should not have.
  */
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
@@ -156,4 +156,58 @@ it('every foreign key states its on delete action explicitly', async () => {
   assert.ok(rows.length >= 1);
   // 'a' (no action) is the default when nothing is said; we always say something.
   for (const r of rows) assert.notEqual(r.confdeltype, 'a', r.conname);
+});
+
+describe('graphile_worker, the queue', () => {
+  const REQUEST_ROLES = [
+    'heimdex_authenticator',
+    'heimdex_viewer',
+    'heimdex_member',
+    'heimdex_admin',
+  ];
+
+  it('no function in graphile_worker is executable by PUBLIC or a request role', async () => {
+    const { rows } = await client.query(
+      `select p.oid::regprocedure::text as name, r.role
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+         cross join unnest($1::text[]) as r(role)
+        where n.nspname = 'graphile_worker'
+          and has_function_privilege(r.role, p.oid, 'execute')`,
+      [['public', ...REQUEST_ROLES]],
+    );
+    assert.deepEqual(rows, []);
+    const { rows: all } = await client.query(
+      `select count(*)::int as n from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'graphile_worker'
+          and p.proname in ('add_job', 'remove_job', 'force_unlock_workers')`,
+    );
+    assert.equal(all[0].n, 3, 'the functions exist');
+  });
+
+  it('request roles have no privilege on any graphile_worker table', async () => {
+    const { rows } = await client.query(
+      `select c.relname, r.role, priv
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         cross join unnest($1::text[]) as r(role)
+         cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) as priv
+        where n.nspname = 'graphile_worker' and c.relkind = 'r'
+          and has_table_privilege(r.role, c.oid, priv)`,
+      [REQUEST_ROLES],
+    );
+    assert.deepEqual(rows, []);
+  });
+
+  it('the worker reads graphile_worker.migrations but cannot write it', async () => {
+    const { rows } = await client.query(
+      `select priv, has_table_privilege('heimdex_worker', 'graphile_worker.migrations', priv) as has
+         from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) as priv`,
+    );
+    assert.deepEqual(Object.fromEntries(rows.map((r) => [r.priv, r.has])), {
+      SELECT: true,
+      INSERT: false,
+      UPDATE: false,
+      DELETE: false,
+      TRUNCATE: false,
+    });
+  });
 });
