@@ -155,6 +155,28 @@ ALTER FUNCTION app_private.tg__job_events_notify() OWNER TO heimdex_owner;
 COMMENT ON FUNCTION app_private.tg__job_events_notify() IS 'Notifies heimdex_job_events with {org_id, job_id} when a ledger row commits (ids only).';
 
 --
+-- Name: tg__refuse_truncate(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg__refuse_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+begin
+  raise exception '%.% is append-only: truncate is refused', tg_table_schema, tg_table_name
+    using errcode = 'HX403';
+end
+$$;
+
+ALTER FUNCTION app_private.tg__refuse_truncate() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION tg__refuse_truncate(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.tg__refuse_truncate() IS 'Statement trigger: append-only tables refuse TRUNCATE, owner included.';
+
+--
 -- Name: tg_jobs__enqueue(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
 --
 
@@ -1285,6 +1307,18 @@ CREATE TRIGGER _100_append_only BEFORE UPDATE ON app_public.audit_events FOR EAC
 CREATE TRIGGER _100_append_only BEFORE UPDATE ON app_public.job_events FOR EACH ROW EXECUTE FUNCTION app_private.tg__append_only();
 
 --
+-- Name: audit_events _100_refuse_truncate; Type: TRIGGER; Schema: app_public; Owner: heimdex_owner
+--
+
+CREATE TRIGGER _100_refuse_truncate BEFORE TRUNCATE ON app_public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__refuse_truncate();
+
+--
+-- Name: job_events _100_refuse_truncate; Type: TRIGGER; Schema: app_public; Owner: heimdex_owner
+--
+
+CREATE TRIGGER _100_refuse_truncate BEFORE TRUNCATE ON app_public.job_events FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg__refuse_truncate();
+
+--
 -- Name: jobs _100_transition; Type: TRIGGER; Schema: app_public; Owner: heimdex_owner
 --
 
@@ -1455,6 +1489,12 @@ REVOKE ALL ON FUNCTION app_private.tg__append_only() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg__job_events_notify() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__refuse_truncate(); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.tg__refuse_truncate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_jobs__enqueue(); Type: ACL; Schema: app_private; Owner: heimdex_owner
