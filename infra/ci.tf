@@ -48,8 +48,8 @@ resource "google_artifact_registry_repository_iam_member" "ci_push" {
 # Roll out new revisions of these two services and run the migration job.
 resource "google_cloud_run_v2_service_iam_member" "ci_deploy" {
   for_each = {
-    api    = google_cloud_run_v2_service.api.name
-    worker = google_cloud_run_v2_service.worker.name
+    api    = module.api.name
+    worker = module.worker.name
   }
   name     = each.value
   location = var.region
@@ -58,7 +58,7 @@ resource "google_cloud_run_v2_service_iam_member" "ci_deploy" {
 }
 
 resource "google_cloud_run_v2_job_iam_member" "ci_migrate" {
-  name     = google_cloud_run_v2_job.migrate.name
+  name     = module.migrate.name
   location = var.region
   role     = "roles/run.developer"
   member   = google_service_account.ci.member

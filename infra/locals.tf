@@ -30,9 +30,23 @@ locals {
   persisted_operations_dir  = "/etc/heimdex/persisted-operations"
   persisted_operations_file = "persisted-documents.json"
 
-  # Mounted and named only when in use (converted, so both branches of each
-  # conditional have one type).
-  persisted_operations_mounts = var.persisted_operations == "off" ? toset([]) : toset(["persisted-operations"])
+  # Secrets mounted as files (modules/cloud_run's secret_files): the server
+  # CA in every process, the manifest in the API only and only when in use
+  # (converted, so both branches of each conditional have one type).
+  database_ca_files = {
+    "database-ca" = {
+      secret = google_secret_manager_secret.database_ca.secret_id
+      file   = local.database_ca_file
+      dir    = local.database_ca_dir
+    }
+  }
+  persisted_operations_files = var.persisted_operations == "off" ? tomap({}) : tomap({
+    "persisted-operations" = {
+      secret = google_secret_manager_secret.persisted_operations.secret_id
+      file   = local.persisted_operations_file
+      dir    = local.persisted_operations_dir
+    }
+  })
 
   persisted_operations_env = var.persisted_operations == "off" ? tomap({}) : tomap({
     PERSISTED_OPERATIONS_FILE = "${local.persisted_operations_dir}/${local.persisted_operations_file}"

@@ -1,6 +1,6 @@
 output "api_url" {
   description = "The API's run.app URL; its ingress admits only the internal load balancer."
-  value       = google_cloud_run_v2_service.api.uri
+  value       = module.api.uri
 }
 
 output "api_network_endpoint_group" {
@@ -10,12 +10,12 @@ output "api_network_endpoint_group" {
 
 output "worker_service" {
   description = "The worker service's name (it has no URL)."
-  value       = google_cloud_run_v2_service.worker.name
+  value       = module.worker.name
 }
 
 output "migrate_job" {
   description = "Run before each rollout: gcloud run jobs execute <name> --region <region> --wait"
-  value       = google_cloud_run_v2_job.migrate.name
+  value       = module.migrate.name
 }
 
 output "artifact_registry" {

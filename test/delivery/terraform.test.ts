@@ -12,23 +12,32 @@ import {
   type Body,
   allStrings,
   child,
+  cloudRunModule,
   locals,
+  moduleCall,
   outputs,
   resource,
   resources,
   resourcesOfType,
+  root,
   tfFiles,
   variables,
 } from './terraformModel.js';
 
 const SECRET_NAME = /URL|SECRET|PASSWORD|TOKEN|KEY/i;
-const api = resource('google_cloud_run_v2_service', 'api');
-const worker = resource('google_cloud_run_v2_service', 'worker');
-const migrate = resource('google_cloud_run_v2_job', 'migrate');
-const containerOf = {
-  api: child(api, 'template', 'containers'),
-  worker: child(worker, 'template', 'containers'),
-  migrate: child(migrate, 'template', 'template', 'containers'),
+/** The three processes: arguments of their calls of modules/cloud_run. */
+const calls = {
+  api: moduleCall('api'),
+  worker: moduleCall('worker'),
+  migrate: moduleCall('migrate'),
+};
+const { api, worker } = calls;
+/** The module's two resources and their containers. */
+const moduleService = resource('google_cloud_run_v2_service', 'this');
+const moduleJob = resource('google_cloud_run_v2_job', 'this');
+const moduleContainers = {
+  service: child(moduleService, 'template', 'containers'),
+  job: child(moduleJob, 'template', 'template', 'containers'),
 };
 
 /** `${local.commands.api}` -> `dist/server/bin/api.js` */
@@ -40,106 +49,172 @@ function resolveCommand(expression: string): string {
 }
 
 const commonEnv = locals.common_env as Record<string, string>;
-const envBlocks = (container: Body): Body[] => (container.env ?? []) as Body[];
-/** `dynamic "env"` blocks that set a plain value, or a secret reference. */
-const dynamicEnv = (container: Body, kind: 'value' | 'value_source'): Body[] =>
-  ((container.dynamic?.env ?? []) as Body[]).filter((d) => child(d, 'content')[kind] !== undefined);
 
-/** Names set by `env { name, value }` blocks or by the keys of a dynamic env's map of values. */
-function plainEnvNames(container: Body): string[] {
-  const literal = envBlocks(container).filter((e) => e.value !== undefined);
-  const keysOf = (forEach: string): string[] => [
-    ...(forEach.includes('local.common_env') ? Object.keys(commonEnv) : []),
-    ...[...forEach.matchAll(/\b([A-Z][A-Z0-9_]+)\s*=/g)].map((m) => m[1]!),
-  ];
+/** The plain settings a call passes as `env`: common_env's names, and the names it sets itself. */
+function plainEnvNames(call: Body): string[] {
+  const env = call.env as string | Record<string, string>;
+  if (typeof env !== 'string') return Object.keys(env);
   return [
-    ...literal.map((e) => String(e.name)),
-    ...dynamicEnv(container, 'value').flatMap((d) => keysOf(String(d.for_each))),
+    ...(env.includes('local.common_env') ? Object.keys(commonEnv) : []),
+    ...[...env.matchAll(/\b([A-Z][A-Z0-9_]+)\s*=/g)].map((m) => m[1]!),
   ];
 }
 
-/** [variable, database role] for each env that is a database URL secret reference. */
-function databaseUrlEnv(container: Body): string[][] {
-  const secretOf = (e: Body): string => child(e, 'value_source', 'secret_key_ref').secret;
-  const literal = envBlocks(container)
-    .filter((e) => e.value_source)
-    .map((e) => {
+/** [variable, database role] for each `secret_env` entry, which must all be database URL secrets. */
+function databaseUrlEnv(call: Body): string[][] {
+  return Object.entries((call.secret_env ?? {}) as Record<string, string>)
+    .map(([name, secret]) => {
       const role = /^\$\{google_secret_manager_secret\.database_url\["(\w+)"\]\.secret_id\}$/.exec(
-        secretOf(e),
+        secret,
       )?.[1];
-      assert.ok(role, `${e.name} refers to a database URL secret`);
-      return [String(e.name), role];
-    });
-  const dynamic = dynamicEnv(container, 'value_source').flatMap((d) => {
-    const content = child(d, 'content');
-    assert.equal(content.name, '${env.key}');
-    assert.equal(
-      secretOf(content),
-      '${google_secret_manager_secret.database_url[env.value].secret_id}',
-    );
-    return Object.entries(d.for_each as Record<string, string>);
-  });
-  return [...literal, ...dynamic].sort((a, b) => a[0]!.localeCompare(b[0]!));
+      assert.ok(role, `${name} refers to a database URL secret`);
+      return [name, role];
+    })
+    .sort((a, b) => a[0]!.localeCompare(b[0]!));
 }
+
+/** A module's `dynamic "name"` block. */
+const dynamicBlock = (body: Body, name: string): Body =>
+  ((body.dynamic as Record<string, Body[]> | undefined)?.[name] ?? [])[0]!;
 
 describe('infra/ (Terraform)', () => {
   it('parses every .tf file', () => {
     assert.ok(tfFiles.length >= 8, `found ${tfFiles.join(', ')}`);
   });
 
+  it('makes the API, the worker and the migrations of one module, keeping their state (moved blocks)', () => {
+    for (const [name, call] of Object.entries(calls)) {
+      assert.equal(call.source, './modules/cloud_run', name);
+      assert.equal(call.name, `\${local.prefix}-${name}`);
+      assert.equal(call.image, '${var.image}');
+      assert.equal(call.service_account, `\${google_service_account.runtime["${name}"].email}`);
+      assert.ok(
+        (call.service === undefined) !== (call.job === undefined),
+        `${name}: service or job`,
+      );
+    }
+    assert.ok(calls.migrate.job && !calls.migrate.service);
+    assert.equal(moduleService.count, '${var.service == null ? 0 : 1}');
+    assert.equal(moduleJob.count, '${var.job == null ? 0 : 1}');
+    // Before the module these were root resources: `moved` keeps them (no destroy and create).
+    const moved = root.moved.map((m) => [m.from, m.to]);
+    assert.deepEqual(moved.sort(), [
+      ['${google_cloud_run_v2_job.migrate}', '${module.migrate.google_cloud_run_v2_job.this[0]}'],
+      ['${google_cloud_run_v2_service.api}', '${module.api.google_cloud_run_v2_service.this[0]}'],
+      [
+        '${google_cloud_run_v2_service.worker}',
+        '${module.worker.google_cloud_run_v2_service.this[0]}',
+      ],
+    ]);
+    assert.deepEqual(
+      root.resources.filter(
+        (r) => r.type.startsWith('google_cloud_run_v2_') && !r.type.endsWith('_iam_member'),
+      ),
+      [],
+      'no Cloud Run service or job outside the module',
+    );
+  });
+
+  it('gives every process private egress, an in-memory /tmp and its secrets as files by reference', () => {
+    for (const template of [
+      child(moduleService, 'template'),
+      child(moduleJob, 'template', 'template'),
+    ]) {
+      const vpc = child(template, 'vpc_access');
+      assert.equal(vpc.egress, 'PRIVATE_RANGES_ONLY');
+      assert.deepEqual(template.volumes, [
+        { name: 'tmp', empty_dir: [{ medium: 'MEMORY', size_limit: '64Mi' }] },
+      ]);
+      const secretVolume = dynamicBlock(template, 'volumes');
+      assert.equal(secretVolume.for_each, '${var.secret_files}');
+      assert.equal(child(secretVolume, 'content', 'secret', 'items').version, 'latest');
+    }
+    for (const container of Object.values(moduleContainers)) {
+      assert.equal(dynamicBlock(container, 'volume_mounts').for_each, '${var.secret_files}');
+    }
+    for (const [name, call] of Object.entries(calls)) {
+      assert.match(String(call.secret_files), /local\.database_ca_files/, `${name} mounts the CA`);
+    }
+  });
+
   it('puts the API behind the internal load balancer, with /healthz and /readyz probes', () => {
-    assert.equal(api.ingress, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
-    const c = containerOf.api;
-    assert.equal(child(c, 'startup_probe', 'http_get').path, '/healthz');
-    assert.equal(child(c, 'liveness_probe', 'http_get').path, '/healthz');
-    assert.equal(child(c, 'readiness_probe', 'http_get').path, '/readyz');
+    assert.equal(api.service.ingress, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+    assert.equal(api.service.readiness_path, '/readyz');
+    const c = moduleContainers.service;
+    assert.equal(child(c, 'startup_probe', 'http_get').path, '${var.service.liveness_path}');
+    assert.equal(child(c, 'liveness_probe', 'http_get').path, '${var.service.liveness_path}');
+    assert.match(
+      String(cloudRunModule.variables.get('service')?.type),
+      /liveness_path\s*=\s*optional\(string, "\/healthz"\)/,
+    );
+    const readiness = dynamicBlock(c, 'readiness_probe');
+    assert.match(String(readiness.for_each), /var\.service\.readiness_path == null \? \[\]/);
+    assert.equal(child(readiness, 'content', 'http_get').path, '${readiness_probe.value}');
   });
 
   it('keeps the worker internal, without a URL, with CPU always allocated', () => {
-    assert.equal(worker.ingress, 'INGRESS_TRAFFIC_INTERNAL_ONLY');
-    assert.equal(worker.default_uri_disabled, true);
-    assert.equal(child(containerOf.worker, 'resources').cpu_idle, false);
+    assert.equal(worker.service.ingress, 'INGRESS_TRAFFIC_INTERNAL_ONLY');
+    assert.equal(worker.service.default_uri_disabled, true);
+    assert.equal(worker.service.cpu_idle, false);
+    assert.equal(worker.service.readiness_path, undefined);
+    assert.equal(moduleService.default_uri_disabled, '${var.service.default_uri_disabled}');
+    assert.equal(child(moduleContainers.service, 'resources').cpu_idle, '${var.service.cpu_idle}');
   });
 
   it('has the worker serve /healthz on its container port (WORKER_HEALTH_PORT) and probes it', () => {
-    const c = containerOf.worker;
-    assert.equal(child(c, 'ports').container_port, '${local.container_port}');
-    const [forEach] = dynamicEnv(c, 'value').map((d) => String(d.for_each));
-    assert.match(forEach!, /WORKER_HEALTH_PORT = tostring\(local\.container_port\)/);
+    assert.equal(worker.service.port, '${local.container_port}');
+    const c = moduleContainers.service;
+    assert.equal(child(c, 'ports').container_port, '${var.service.port}');
+    assert.match(String(worker.env), /WORKER_HEALTH_PORT = tostring\(local\.container_port\)/);
     for (const probe of ['startup_probe', 'liveness_probe']) {
-      const get = child(c, probe, 'http_get');
-      assert.equal(get.path, '/healthz', probe);
-      assert.equal(get.port, undefined, `${probe} goes to the container port`);
+      assert.equal(
+        child(c, probe, 'http_get').port,
+        undefined,
+        `${probe} goes to the container port`,
+      );
     }
     assert.equal(loadConfig(localEnv({ WORKER_HEALTH_PORT: '8080' })).worker.healthPort, 8080);
   });
 
   it('sizes both services from variables', () => {
-    for (const [svc, body] of [
+    for (const [svc, call] of [
       ['api', api],
       ['worker', worker],
     ] as const) {
-      const scaling = child(body, 'template', 'scaling');
-      assert.equal(scaling.min_instance_count, `\${var.${svc}.min_instances}`);
-      assert.equal(scaling.max_instance_count, `\${var.${svc}.max_instances}`);
-      const limits = child(body, 'template', 'containers', 'resources').limits as Body;
-      assert.deepEqual(limits, { cpu: `\${var.${svc}.cpu}`, memory: `\${var.${svc}.memory}` });
+      assert.equal(call.service.min_instances, `\${var.${svc}.min_instances}`);
+      assert.equal(call.service.max_instances, `\${var.${svc}.max_instances}`);
+      assert.deepEqual([call.cpu, call.memory], [`\${var.${svc}.cpu}`, `\${var.${svc}.memory}`]);
     }
-    assert.equal(child(api, 'template').max_instance_request_concurrency, '${var.api.concurrency}');
+    assert.equal(api.service.concurrency, '${var.api.concurrency}');
+    assert.equal(worker.service.concurrency, 1);
+    const scaling = child(moduleService, 'template', 'scaling');
+    assert.equal(scaling.min_instance_count, '${var.service.min_instances}');
+    assert.equal(scaling.max_instance_count, '${var.service.max_instances}');
+    for (const container of Object.values(moduleContainers)) {
+      assert.deepEqual(child(container, 'resources').limits, {
+        cpu: '${var.cpu}',
+        memory: '${var.memory}',
+      });
+    }
   });
 
   it("runs the image's own entrypoint and user, with each process's command", () => {
-    for (const [name, c] of Object.entries(containerOf)) {
-      assert.equal(c.command, undefined, `${name} does not override the image entrypoint`);
+    for (const [kind, c] of Object.entries(moduleContainers)) {
+      assert.equal(
+        c.command,
+        undefined,
+        `the module's ${kind} does not override the image entrypoint`,
+      );
       assert.equal(c.image, '${var.image}');
-      const args = c.args as string[];
-      assert.equal(args.length, 1);
-      assert.equal(resolveCommand(args[0]!), ENTRY_POINTS[name as keyof typeof ENTRY_POINTS]);
+      assert.deepEqual(c.args, ['${var.command}']);
+    }
+    for (const [name, call] of Object.entries(calls)) {
+      assert.equal(resolveCommand(call.command), ENTRY_POINTS[name as keyof typeof ENTRY_POINTS]);
     }
   });
 
   it('leaves only the image (rolled out by CI) and client fields to drift', () => {
-    for (const body of [api, worker, migrate]) {
+    for (const body of [moduleService, moduleJob]) {
       const ignored = (child(body, 'lifecycle').ignore_changes as string[]).map((e) =>
         e.replace(/^\$\{|\}$/g, ''),
       );
@@ -165,10 +240,22 @@ describe('infra/ (Terraform)', () => {
         ['WORKER_DATABASE_URL', 'worker'],
       ],
     };
-    for (const [name, c] of Object.entries(containerOf)) {
-      const secretNames = plainEnvNames(c).filter((n) => SECRET_NAME.test(n) && n !== 'JWKS_URL');
+    for (const [name, call] of Object.entries(calls)) {
+      const secretNames = plainEnvNames(call).filter(
+        (n) => SECRET_NAME.test(n) && n !== 'JWKS_URL',
+      );
       assert.deepEqual(secretNames, [], `${name} has no secret-looking plain env`);
-      assert.deepEqual(databaseUrlEnv(c), expected[name as keyof typeof expected], name);
+      assert.deepEqual(databaseUrlEnv(call), expected[name as keyof typeof expected], name);
+    }
+    // The module reads secret_env only as secret references.
+    for (const container of Object.values(moduleContainers)) {
+      const [plain, secret] = (container.dynamic.env as Body[]).map((d) => child(d, 'content'));
+      assert.equal(plain!.value, '${env.value}');
+      assert.equal((container.dynamic.env as Body[])[0]!.for_each, '${var.env}');
+      assert.equal((container.dynamic.env as Body[])[1]!.for_each, '${var.secret_env}');
+      assert.equal(secret!.value, undefined);
+      assert.equal(child(secret!, 'value_source', 'secret_key_ref').secret, '${env.value}');
+      assert.equal(container.env, undefined, 'every env comes from the two maps');
     }
     assert.deepEqual(locals.database_urls_of, {
       api: ['authenticator'],
@@ -257,15 +344,15 @@ describe('infra/ (Terraform)', () => {
     assert.equal(commonEnv.JWKS_URL, '${var.jwks_url}');
     assert.equal(commonEnv.AUTH_ISSUER, '${var.auth_issuer}');
     assert.equal(commonEnv.AUTH_AUDIENCE, '${var.auth_audience}');
-    for (const [name, c] of Object.entries(containerOf)) {
-      const forEach = dynamicEnv(c, 'value').map((d) => String(d.for_each));
+    for (const [name, call] of Object.entries(calls)) {
+      const env = String(call.env);
+      assert.ok(env.includes('local.common_env'), `${name} gets common_env`);
+      const localsUsed = [...env.matchAll(/local\.(\w+)/g)].map((m) => m[1]);
       assert.ok(
-        forEach.some((f) => f.includes('local.common_env')),
-        `${name} gets common_env`,
-      );
-      assert.ok(
-        forEach.every((f) => /local\.(common_env|persisted_operations_env)\b/.test(f)),
-        `${name} gets no other plain settings`,
+        localsUsed.every(
+          (l) => l === 'common_env' || l === 'persisted_operations_env' || l === 'container_port',
+        ),
+        `${name} gets no other plain settings (${localsUsed.join(', ')})`,
       );
     }
   });
@@ -303,23 +390,16 @@ describe('infra/ (Terraform)', () => {
       env,
       /PERSISTED_OPERATIONS_ONLY\s*=\s*tostring\(var\.persisted_operations == "only"\)/,
     );
+    const files = String(locals.persisted_operations_files);
     assert.match(
-      String(locals.persisted_operations_mounts),
-      /var\.persisted_operations == "off" \? toset\(\[\]\)/,
+      files,
+      /var\.persisted_operations == "off" \? tomap\(\{\}\)/,
+      'off mounts nothing',
     );
-    const dynamicBlock = (body: Body, name: string): Body =>
-      ((body.dynamic as Record<string, Body[]> | undefined)?.[name] ?? [])[0]!;
-    const volume = dynamicBlock(child(api, 'template'), 'volumes');
-    assert.equal(volume.for_each, '${local.persisted_operations_mounts}');
-    assert.equal(
-      child(volume, 'content', 'secret').secret,
-      '${google_secret_manager_secret.persisted_operations.secret_id}',
-    );
-    assert.equal(
-      dynamicBlock(containerOf.api, 'volume_mounts').for_each,
-      '${local.persisted_operations_mounts}',
-    );
-    for (const other of [containerOf.worker, containerOf.migrate]) {
+    assert.match(files, /google_secret_manager_secret\.persisted_operations\.secret_id/);
+    assert.match(String(api.secret_files), /local\.persisted_operations_files/);
+    assert.match(String(api.env), /local\.persisted_operations_env/);
+    for (const other of [worker, calls.migrate]) {
       assert.ok(!JSON.stringify(other).includes('persisted_operations'));
     }
     const access = resourcesOfType('google_secret_manager_secret_iam_member').find(

@@ -4,6 +4,7 @@
  * each block is a list of bodies, each expression a "${...}" string.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { projectPath } from './projectFiles.js';
 
@@ -18,46 +19,67 @@ export interface Block {
   body: Body;
 }
 
-export const tfFiles = readdirSync(projectPath('infra'))
-  .filter((f) => f.endsWith('.tf'))
-  .sort();
-
-const parsed = await Promise.all(
-  tfFiles.map(async (file) => ({
-    file,
-    json: (await parse(file, readFileSync(projectPath('infra', file), 'utf8'))) as Body,
-  })),
-);
-
-/** `resource "t" "n" {}` (or data, variable, output ... with `kind`) as a flat list. */
-function blocks(kind: 'resource' | 'data'): Block[] {
-  return parsed.flatMap(({ file, json }) =>
-    Object.entries((json[kind] ?? {}) as Body).flatMap(([type, byName]) =>
-      Object.entries(byName as Body).map(([name, bodies]) => ({
-        type,
-        name,
-        file,
-        body: (bodies as Body[])[0]!,
-      })),
-    ),
-  );
+/** The parsed `.tf` files of one folder (a Terraform module) under infra/. */
+export interface TfModule {
+  files: string[];
+  resources: Block[];
+  variables: Map<string, Body>;
+  outputs: Map<string, Body>;
+  locals: Body;
+  /** `module "name" {}` calls by name. */
+  modules: Map<string, Body>;
+  /** `moved {}` blocks. */
+  moved: Body[];
+  parsed: Array<{ file: string; json: Body }>;
 }
 
-function named(kind: 'variable' | 'output'): Map<string, Body> {
-  return new Map(
-    parsed.flatMap(({ json }) =>
-      Object.entries((json[kind] ?? {}) as Body).map(([n, b]) => [n, (b as Body[])[0]!] as const),
-    ),
+async function parseModule(...dir: string[]): Promise<TfModule> {
+  const files = readdirSync(projectPath(...dir))
+    .filter((f) => f.endsWith('.tf'))
+    .sort();
+  const parsed = await Promise.all(
+    files.map(async (file) => ({
+      file: path.join(...dir.slice(1), file),
+      json: (await parse(file, readFileSync(projectPath(...dir, file), 'utf8'))) as Body,
+    })),
   );
+  /** `resource "t" "n" {}` (or data) as a flat list. */
+  const blocks = (kind: 'resource' | 'data'): Block[] =>
+    parsed.flatMap(({ file, json }) =>
+      Object.entries((json[kind] ?? {}) as Body).flatMap(([type, byName]) =>
+        Object.entries(byName as Body).map(([name, bodies]) => ({
+          type,
+          name,
+          file,
+          body: (bodies as Body[])[0]!,
+        })),
+      ),
+    );
+  const named = (kind: 'variable' | 'output' | 'module'): Map<string, Body> =>
+    new Map(
+      parsed.flatMap(({ json }) =>
+        Object.entries((json[kind] ?? {}) as Body).map(([n, b]) => [n, (b as Body[])[0]!] as const),
+      ),
+    );
+  return {
+    files: parsed.map((p) => p.file),
+    resources: blocks('resource'),
+    variables: named('variable'),
+    outputs: named('output'),
+    locals: Object.assign({}, ...parsed.flatMap(({ json }) => (json.locals ?? []) as Body[])),
+    modules: named('module'),
+    moved: parsed.flatMap(({ json }) => (json.moved ?? []) as Body[]),
+    parsed,
+  };
 }
 
-export const resources = blocks('resource');
-export const variables = named('variable');
-export const outputs = named('output');
-export const locals: Body = Object.assign(
-  {},
-  ...parsed.flatMap(({ json }) => (json.locals ?? []) as Body[]),
-);
+/** infra/ itself, and the module every Cloud Run process is made from. */
+export const root = await parseModule('infra');
+export const cloudRunModule = await parseModule('infra', 'modules', 'cloud_run');
+
+export const tfFiles = [...root.files, ...cloudRunModule.files];
+export const resources = [...root.resources, ...cloudRunModule.resources];
+export const { variables, outputs, locals } = root;
 
 export function resourcesOfType(type: string): Block[] {
   return resources.filter((r) => r.type === type);
@@ -69,6 +91,13 @@ export function resource(type: string, name: string): Body {
   return found.body;
 }
 
+/** The arguments of `module "name"` in infra/. */
+export function moduleCall(name: string): Body {
+  const found = root.modules.get(name);
+  if (!found) throw new Error(`infra/ calls no module ${name}`);
+  return found;
+}
+
 /** Every string anywhere in the parsed configuration, with its file. */
 export function allStrings(): { file: string; value: string }[] {
   const out: { file: string; value: string }[] = [];
@@ -77,7 +106,7 @@ export function allStrings(): { file: string; value: string }[] {
     else if (Array.isArray(v)) v.forEach((x) => walk(file, x));
     else if (v && typeof v === 'object') Object.values(v).forEach((x) => walk(file, x));
   };
-  parsed.forEach(({ file, json }) => walk(file, json));
+  [...root.parsed, ...cloudRunModule.parsed].forEach(({ file, json }) => walk(file, json));
   return out;
 }
 
