@@ -19,11 +19,15 @@ type Api = string | pg.Pool;
 /** Generous: tests share a busy machine, and a request's own timeout is not under test here. */
 const STATEMENT_TIMEOUT_MS = 60_000;
 
-async function asMember<T>(
-  api: Api,
-  orgId: string,
-  fn: (db: RequestTransaction) => Promise<T>,
-): Promise<T> {
+/** A member's request transaction (read-write), open until `finish`. */
+export interface MemberRequest {
+  db: RequestTransaction;
+  /** Commits or rolls back, and ends the pool of one made for a URL. */
+  finish(commit: boolean): Promise<void>;
+}
+
+/** A request transaction as a member of `orgId`, as the API opens one for a mutation. */
+export function memberRequest(api: Api, orgId: string): MemberRequest {
   const pool = typeof api === 'string' ? new pg.Pool({ connectionString: api, max: 1 }) : api;
   const db = new RequestTransaction(pool, {
     claims: { sub: 'test-user', orgId, role: 'member' },
@@ -32,16 +36,33 @@ async function asMember<T>(
     preparedStatements: true,
   });
   db.setReadOnly(false);
+  return {
+    db,
+    async finish(commit) {
+      try {
+        await db.finish(commit);
+      } finally {
+        if (pool !== api) await pool.end();
+      }
+    },
+  };
+}
+
+async function asMember<T>(
+  api: Api,
+  orgId: string,
+  fn: (db: RequestTransaction) => Promise<T>,
+): Promise<T> {
+  const request = memberRequest(api, orgId);
+  let result: T;
   try {
-    const result = await fn(db);
-    await db.finish(true);
-    return result;
+    result = await fn(request.db);
   } catch (err) {
-    await db.finish(false);
+    await request.finish(false);
     throw err;
-  } finally {
-    if (pool !== api) await pool.end();
   }
+  await request.finish(true);
+  return result;
 }
 
 /** The createJob mutation: a mock_process job, its first event and its audit row. */

@@ -15,3 +15,14 @@ export function jobColumns(alias: string): string {
     ${ts('updated_at')} as "updatedAt", ${ts('started_at')} as "startedAt",
     ${ts('finished_at')} as "finishedAt"`;
 }
+
+/**
+ * One statement calling a ledger write function (`app_private.create_job`,
+ * `cancel_job`, `retry_job`), each of which returns rows with the job in a
+ * `job` column: the row's `outcome` columns (SQL, over alias `r`), then the
+ * job's columns as `jobColumns` gives them.
+ */
+export function jobFromLedgerCall(call: string, outcome: string): string {
+  return `select ${outcome}, ${jobColumns('j')}
+    from ${call} as r cross join lateral (select (r.job).*) as j`;
+}

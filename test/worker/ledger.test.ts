@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.js';
-import { createJob } from '../../dev/memberJobs.js';
+import { createJob, memberRequest } from '../../dev/memberJobs.js';
+import { cancelJob } from '../../schema/jobs/changeJobStatus.js';
 import { eventsOf, jobOf } from '../support/jobs.js';
 import { inRolledBackTransaction, sqlState } from '../support/sqlSession.js';
 import { captureLogger } from '../support/captureLogger.js';
@@ -197,28 +198,14 @@ async function stampOf(run: JobRun): Promise<string> {
   return rows[0]!.at;
 }
 
-/** A member's cancel, begun (the job's row locked) and left open until `commit()`. */
+/**
+ * The cancelJob mutation as the API runs it, in a member's request
+ * transaction: begun (the job's row locked) and left open until `commit()`.
+ */
 async function openCancel(run: JobRun) {
-  const c = new pg.Client({ connectionString: db.urls.api });
-  await c.connect();
-  await c.query('begin');
-  await c.query(
-    `select set_config('role', 'heimdex_member', true),
-            set_config('jwt.claims.org_id', $1, true),
-            set_config('jwt.claims.sub', 'test-user', true)`,
-    [run.orgId],
-  );
-  await c.query(`update app_public.jobs set status = 'canceled' where id = $1`, [run.jobId]);
-  await c.query(
-    `insert into app_public.job_events (job_id, prev_status, next_status) values ($1, 'running', 'canceled')`,
-    [run.jobId],
-  );
-  return {
-    async commit() {
-      await c.query('commit');
-      await c.end();
-    },
-  };
+  const request = memberRequest(db.urls.api, run.orgId);
+  await cancelJob(request.db, run.jobId);
+  return { commit: () => request.finish(true) };
 }
 
 describe('transitions ready together share one commit', () => {

@@ -131,7 +131,7 @@ describe('settings', () => {
 
 describe('transactions', () => {
   it('refuses writes in a read-only request and allows them in a mutation', async () => {
-    const write = `insert into app_public.jobs (type) values ('mock_process') returning id`;
+    const write = `select (r.job).id from app_private.create_job('mock_process', null, null, null, null, 10, 3) as r`;
     const reading = transaction();
     await assert.rejects(reading.query({ text: write }), { code: '25006' });
     await reading.finish(false);
@@ -151,7 +151,7 @@ describe('transactions', () => {
     const tx = transaction();
     tx.setReadOnly(false);
     const { rows } = await tx.query({
-      text: `insert into app_public.jobs (type) values ('mock_process') returning id`,
+      text: `select (r.job).id from app_private.create_job('mock_process', null, null, null, null, 10, 3) as r`,
     });
     await tx.finish(false);
     assert.deepEqual(
@@ -257,7 +257,7 @@ describe('begin and settings with the first statement', () => {
     const marker = `never-${randomUUID()}`;
     const error = await tx
       .query({
-        text: `insert into app_public.jobs (type, idempotency_key) values ('mock_process', $1)`,
+        text: `select from app_private.create_job('mock_process', null, $1, null, null, 10, 3)`,
         values: [marker],
       })
       .catch((e: unknown) => e);
