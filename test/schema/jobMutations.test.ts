@@ -12,12 +12,14 @@ import { startTestApi, type TestApi } from '../support/testApi.js';
 import { tokenFor } from '../support/tokens.js';
 import { codes, graphql } from '../support/graphql.js';
 import { adminQuery, queueJobs, setJobStatus } from '../support/adminSql.js';
+import { countStatements, type StatementCounter } from '../support/statementCounter.js';
 
 const ORG = randomUUID();
 let db: TestDatabase;
 let api: TestApi;
 let member: string;
 let viewer: string;
+let statements: StatementCounter;
 
 const CREATE = `mutation($input: CreateJobInput!) {
   createJob(input: $input) {
@@ -58,6 +60,7 @@ async function countRows(): Promise<Record<string, number>> {
 before(async () => {
   db = await createTestDatabase();
   api = await startTestApi(db);
+  statements = countStatements(api.api.pool);
   if (api.config.auth.provider !== 'dev') throw new Error('dev auth expected');
   member = await tokenFor(api.config.auth.secret, ORG, 'member', 'mia');
   viewer = await tokenFor(api.config.auth.secret, ORG, 'viewer', 'vic');
@@ -215,6 +218,40 @@ describe('createJob', () => {
     assert.equal(body.data, null);
     assert.deepEqual(codes(body), ['NOT_FOUND']);
     assert.deepEqual(await countRows(), rows);
+  });
+});
+
+describe('round trips', () => {
+  /** Statements the API sent to serve `fn`: begin and the settings travel with the first. */
+  async function sent(fn: () => Promise<unknown>): Promise<number> {
+    const before = statements.count;
+    await fn();
+    return statements.count - before;
+  }
+
+  it('each mutation is one statement and its commit, a known idempotency key too', async () => {
+    const key = `once-${randomUUID()}`;
+    let id = '';
+    assert.equal(
+      await sent(async () => {
+        id = (await createJob({ type: 'MOCK_PROCESS', idempotencyKey: key })).payload!.job.id;
+      }),
+      2,
+      'createJob',
+    );
+    assert.equal(
+      await sent(() => createJob({ type: 'MOCK_PROCESS', idempotencyKey: key })),
+      2,
+      'createJob with a known key',
+    );
+    assert.equal(await sent(() => graphql(api.http(), member, CANCEL, { id })), 2, 'cancelJob');
+    const failed = (await createJob({ type: 'MOCK_PROCESS' })).payload!.job.id;
+    await setJobStatus(db, failed, ['running', 'failed']);
+    assert.equal(
+      await sent(() => graphql(api.http(), member, RETRY, { id: failed })),
+      2,
+      'retryJob',
+    );
   });
 });
 

@@ -47,7 +47,7 @@ async function everything(): Promise<unknown> {
 
 before(async () => {
   db = await createTestDatabase();
-  api = await startTestApi(db, { env: { JOBS_MAX_ACTIVE_PER_ORG: '3', JOBS_MAX_ATTEMPTS: '5' } });
+  api = await startTestApi(db, { env: { JOBS_MAX_ACTIVE_PER_ORG: '3', JOBS_MAX_ATTEMPTS: '2' } });
   if (api.config.auth.provider !== 'dev') throw new Error('dev auth expected');
   secret = api.config.auth.secret;
   member = await tokenFor(secret, ORG, 'member', 'mia');
@@ -101,9 +101,16 @@ describe('maxAttempts', () => {
     const org = randomUUID();
     const token = await tokenFor(secret, org, 'member', 'max');
     const { job } = await create({ maxAttempts: 20 }, token);
-    assert.equal(job?.maxAttempts, 5);
-    assert.equal((await queueJobs(db, job!.id))[0]!['max_attempts'], 5);
-    const { job: low } = await create({ maxAttempts: 2 }, token);
-    assert.equal(low?.maxAttempts, 2);
+    assert.equal(job?.maxAttempts, 2);
+    assert.equal((await queueJobs(db, job!.id))[0]!['max_attempts'], 2);
+    const { job: low } = await create({ maxAttempts: 1 }, token);
+    assert.equal(low?.maxAttempts, 1);
+  });
+
+  it('lowers the default (3) too, when JOBS_MAX_ATTEMPTS is below it', async () => {
+    const token = await tokenFor(secret, randomUUID(), 'member', 'max');
+    const { job } = await create({}, token);
+    assert.equal(job?.maxAttempts, 2);
+    assert.equal((await queueJobs(db, job!.id))[0]!['max_attempts'], 2);
   });
 });

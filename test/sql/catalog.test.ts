@@ -14,6 +14,12 @@ const APP_ROLES = [
   'heimdex_admin',
   'heimdex_worker',
 ];
+const REQUEST_ROLES = [
+  'heimdex_authenticator',
+  'heimdex_viewer',
+  'heimdex_member',
+  'heimdex_admin',
+];
 const APP_SCHEMAS = ['app_public', 'app_private'];
 
 let db: TestDatabase;
@@ -111,6 +117,64 @@ it('the authenticator may become exactly the three request roles', async () => {
   );
 });
 
+it('no request role may insert into job_events or audit_events, nor insert or update jobs, directly', async () => {
+  const { rows } = await client.query(
+    `select r.role, t.name, priv
+       from unnest($1::text[]) as r(role)
+       cross join unnest(array['app_public.jobs', 'app_public.job_events', 'app_public.audit_events']) as t(name)
+       cross join unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) as priv
+      where has_table_privilege(r.role, t.name, priv)
+         or (priv in ('INSERT', 'UPDATE') and has_any_column_privilege(r.role, t.name, priv))`,
+    [REQUEST_ROLES],
+  );
+  assert.deepEqual(rows, []);
+});
+
+it('request roles write jobs only through the three security definer functions, which viewers cannot call', async () => {
+  const { rows } = await client.query(
+    `select p.oid::regprocedure::text as name, p.prosecdef as definer, p.proconfig as config,
+            array(select r.role from unnest($1::text[]) as r(role)
+                   where has_function_privilege(r.role, p.oid, 'execute') order by 1) as callers
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = any($2)
+        and exists (select from unnest($1::text[]) as r(role)
+                     where has_function_privilege(r.role, p.oid, 'execute'))
+        and p.prokind = 'f'
+        and p.proname not in ('current_org_id', 'current_user_id', 'current_app_role')
+      order by 1`,
+    [['public', ...REQUEST_ROLES], APP_SCHEMAS],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    [
+      'app_private.cancel_job(uuid)',
+      'app_private.create_job(app_public.job_type,app_public.job_stage,text,integer,integer,integer,integer)',
+      'app_private.retry_job(uuid,integer)',
+    ],
+  );
+  for (const r of rows) {
+    assert.equal(r.definer, true, r.name);
+    assert.deepEqual(r.config, ['search_path=pg_catalog, pg_temp'], r.name);
+    assert.deepEqual(r.callers, ['heimdex_admin', 'heimdex_member'], r.name);
+  }
+});
+
+it('every function that sets search_path names pg_temp last', async () => {
+  // Not naming it puts the session's temporary schema first for types and
+  // relations, where any role with TEMP can plant a type and a cast to it.
+  const { rows } = await client.query(
+    `select p.oid::regprocedure::text as name, c.setting
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       cross join unnest(p.proconfig) as c(setting)
+      where n.nspname = any($1) and c.setting like 'search_path=%'`,
+    [APP_SCHEMAS],
+  );
+  assert.ok(rows.length >= 10, 'the functions exist');
+  for (const r of rows) {
+    assert.match(r.setting, /^search_path=pg_catalog, pg_temp$/, r.name);
+  }
+});
+
 it('every SECURITY DEFINER function in our schemas pins search_path', async () => {
   const { rows } = await client.query(
     `select p.oid::regprocedure::text as name, p.proconfig
@@ -159,13 +223,6 @@ it('every foreign key states its on delete action explicitly', async () => {
 });
 
 describe('graphile_worker, the queue', () => {
-  const REQUEST_ROLES = [
-    'heimdex_authenticator',
-    'heimdex_viewer',
-    'heimdex_member',
-    'heimdex_admin',
-  ];
-
   it('no function in graphile_worker is executable by PUBLIC or a request role', async () => {
     const { rows } = await client.query(
       `select p.oid::regprocedure::text as name, r.role
