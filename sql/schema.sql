@@ -91,210 +91,6 @@ ALTER TYPE app_public.job_type OWNER TO heimdex_owner;
 COMMENT ON TYPE app_public.job_type IS 'What a job does; each value is a graphile-worker task of the same name.';
 
 --
--- Name: fair_queue_head(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
---
-
-CREATE FUNCTION app_private.fair_queue_head() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog'
-    AS $$
-  select coalesce(
-    (select q.run_at from graphile_worker._private_jobs as q
-      where q.is_available = true and q.priority = 0 and q.run_at <= now()
-      order by q.priority, q.run_at
-      limit 1),
-    now())
-$$;
-
-ALTER FUNCTION app_private.fair_queue_head() OWNER TO heimdex_owner;
-
---
--- Name: FUNCTION fair_queue_head(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
---
-
-COMMENT ON FUNCTION app_private.fair_queue_head() IS 'The run_at of the next job graphile-worker will take among fair-queued jobs (now() when none waits).';
-
---
--- Name: tg__append_only(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
---
-
-CREATE FUNCTION app_private.tg__append_only() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
-    AS $$
-begin
-  raise exception '%.% is append-only', tg_table_schema, tg_table_name
-    using errcode = 'HX403';
-end
-$$;
-
-ALTER FUNCTION app_private.tg__append_only() OWNER TO heimdex_owner;
-
---
--- Name: tg__job_events_notify(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
---
-
-CREATE FUNCTION app_private.tg__job_events_notify() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-begin
-  perform pg_catalog.pg_notify(
-    'heimdex_job_events',
-    pg_catalog.json_build_object('org_id', new.org_id, 'job_id', new.job_id)::text
-  );
-  return null;
-end
-$$;
-
-ALTER FUNCTION app_private.tg__job_events_notify() OWNER TO heimdex_owner;
-
---
--- Name: FUNCTION tg__job_events_notify(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
---
-
-COMMENT ON FUNCTION app_private.tg__job_events_notify() IS 'Notifies heimdex_job_events with {org_id, job_id} when a ledger row commits (ids only).';
-
---
--- Name: tg__refuse_truncate(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
---
-
-CREATE FUNCTION app_private.tg__refuse_truncate() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
-    AS $$
-begin
-  raise exception '%.% is append-only: truncate is refused', tg_table_schema, tg_table_name
-    using errcode = 'HX403';
-end
-$$;
-
-ALTER FUNCTION app_private.tg__refuse_truncate() OWNER TO heimdex_owner;
-
---
--- Name: FUNCTION tg__refuse_truncate(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
---
-
-COMMENT ON FUNCTION app_private.tg__refuse_truncate() IS 'Statement trigger: append-only tables refuse TRUNCATE, owner included.';
-
---
--- Name: tg_jobs__enqueue(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
---
-
-CREATE FUNCTION app_private.tg_jobs__enqueue() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog'
-    AS $$
-begin
-  if tg_op = 'INSERT' or (old.status in ('failed', 'dead_letter') and new.status = 'queued') then
-    perform graphile_worker.add_job(
-      identifier   => new.type::text,
-      payload      => json_build_object('jobId', new.id, 'orgId', new.org_id),
-      max_attempts => new.max_attempts,
-      job_key      => new.id::text,
-      run_at       => new.queue_turn,
-      -- graphile-worker runs lower numbers first; ours runs higher first
-      priority     => case when new.queue_turn is null then -new.priority else 0 end
-    );
-  elsif new.status = 'canceled' and old.status in ('queued', 'running') then
-    perform graphile_worker.remove_job(new.id::text);
-  elsif old.status = 'running' and new.status = 'queued' then
-    update graphile_worker._private_jobs as q set priority = -1
-     where q.key = new.id::text and q.priority = 0;
-  end if;
-  return null;
-end
-$$;
-
-ALTER FUNCTION app_private.tg_jobs__enqueue() OWNER TO heimdex_owner;
-
---
--- Name: FUNCTION tg_jobs__enqueue(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
---
-
-COMMENT ON FUNCTION app_private.tg_jobs__enqueue() IS 'Keeps graphile_worker''s queue in step with the ledger; security definer so request roles need no queue grants.';
-
---
--- Name: tg_jobs__queue_turn(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
---
-
-CREATE FUNCTION app_private.tg_jobs__queue_turn() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
-    AS $$
-declare
-  max_active integer := nullif(current_setting('heimdex.jobs_max_active_per_org', true), '')::integer;
-  active integer;
-  org_last timestamptz;
-begin
-  if max_active is not null then
-    select count(*) into active
-      from (select from app_public.jobs as j
-             where j.org_id = new.org_id and j.status in ('queued', 'running')
-             limit max_active) as counted;
-    if active >= max_active then
-      raise exception 'org % already has % active (queued or running) jobs, the most allowed', new.org_id, active
-        using errcode = 'HX429',
-              hint = 'Wait for some of its jobs to finish, or cancel some; JOBS_MAX_ACTIVE_PER_ORG sets the limit.';
-    end if;
-  end if;
-  if current_setting('heimdex.fair_queue', true) is distinct from 'off' then
-    select j.queue_turn into org_last
-      from app_public.jobs as j
-     where j.org_id = new.org_id and j.status = 'queued' and j.queue_turn is not null
-     order by j.queue_turn desc
-     limit 1;
-    new.queue_turn := greatest(app_private.fair_queue_head(), org_last) + interval '1 microsecond';
-  end if;
-  return new;
-end
-$$;
-
-ALTER FUNCTION app_private.tg_jobs__queue_turn() OWNER TO heimdex_owner;
-
---
--- Name: FUNCTION tg_jobs__queue_turn(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
---
-
-COMMENT ON FUNCTION app_private.tg_jobs__queue_turn() IS 'Refuses a job over the org''s active-job quota (HX429), and gives a newly queued job its fair turn.';
-
---
--- Name: tg_jobs__transition(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
---
-
-CREATE FUNCTION app_private.tg_jobs__transition() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
-    AS $$
-begin
-  if new.id <> old.id or new.org_id <> old.org_id or new.type <> old.type then
-    raise exception 'a job''s id, org and type never change'
-      using errcode = 'HX400';
-  end if;
-  if new.status <> old.status and not (
-    (old.status = 'queued'      and new.status in ('running', 'canceled')) or
-    (old.status = 'running'     and new.status in ('succeeded', 'failed', 'queued', 'dead_letter', 'canceled')) or
-    (old.status = 'failed'      and new.status = 'queued') or
-    (old.status = 'dead_letter' and new.status = 'queued')
-  ) then
-    raise exception 'job % cannot go from % to %', old.id, old.status, new.status
-      using errcode = 'HX409', hint = 'Read the job''s current status before changing it.';
-  end if;
-  new.updated_at := now();
-  if new.status = 'running' and new.started_at is null then
-    new.started_at := now();
-  end if;
-  if new.status <> old.status then
-    new.finished_at := case
-      when new.status in ('succeeded', 'failed', 'canceled', 'dead_letter') then now()
-    end;
-  end if;
-  return new;
-end
-$$;
-
-ALTER FUNCTION app_private.tg_jobs__transition() OWNER TO heimdex_owner;
-
---
 -- Name: current_org_id(); Type: FUNCTION; Schema: app_public; Owner: heimdex_owner
 --
 
@@ -434,7 +230,7 @@ COMMENT ON COLUMN app_public.jobs.max_attempts IS 'Attempts before the job is de
 -- Name: COLUMN jobs.priority; Type: COMMENT; Schema: app_public; Owner: heimdex_owner
 --
 
-COMMENT ON COLUMN app_public.jobs.priority IS 'Higher runs first, -100 to 100.';
+COMMENT ON COLUMN app_public.jobs.priority IS 'Higher runs first among your org''s own queued jobs, -100 to 100; it never moves a job ahead of another org''s.';
 
 --
 -- Name: COLUMN jobs.fail_at_stage; Type: COMMENT; Schema: app_public; Owner: heimdex_owner
@@ -501,6 +297,378 @@ COMMENT ON COLUMN app_public.jobs.finished_at IS 'Set exactly when the status is
 --
 
 COMMENT ON COLUMN app_public.jobs.queue_turn IS 'The job''s turn in the fair queue (the run_at of its queue job) when it was last queued by a create or a retry.';
+
+--
+-- Name: cancel_job(uuid); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.cancel_job(job_id uuid) RETURNS TABLE(previous_status app_public.job_status, changed boolean, job app_public.jobs)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  -- queued or running only; a running job's worker sees the cancel between stages
+  select * from app_private.change_member_job(cancel_job.job_id, '{queued,running}', 'job.cancel')
+$$;
+
+ALTER FUNCTION app_private.cancel_job(job_id uuid) OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION cancel_job(job_id uuid); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.cancel_job(job_id uuid) IS 'cancelJob: a queued or running job of the caller''s org canceled, with its event and audit row.';
+
+--
+-- Name: change_member_job(uuid, app_public.job_status[], text); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.change_member_job(job_id uuid, allowed_from app_public.job_status[], action text) RETURNS TABLE(previous_status app_public.job_status, changed boolean, job app_public.jobs)
+    LANGUAGE plpgsql
+    AS $$
+declare
+  org pg_catalog.uuid := app_private.writing_org();
+  target app_public.jobs;
+begin
+  select * into target from app_public.jobs as j
+   where j.org_id operator(pg_catalog.=) org and j.id operator(pg_catalog.=) change_member_job.job_id
+     for update;
+  if not found then
+    return;
+  end if;
+  previous_status := target.status;
+  changed := target.status operator(pg_catalog.=) any (allowed_from);
+  if not changed then
+    job := target;
+    return next;
+    return;
+  end if;
+  if action operator(pg_catalog.=) 'job.cancel' then
+    update app_public.jobs as j set status = 'canceled'
+     where j.org_id operator(pg_catalog.=) org and j.id operator(pg_catalog.=) target.id
+    returning * into job;
+    perform app_private.record_member_action(job, target.status, '{}', action,
+      pg_catalog.jsonb_build_object('from', target.status));
+  else
+    -- A retry is a fresh start: attempt 0 and the error cleared (the queue
+    -- trigger adds a queue job with the full max_attempts); the event keeps
+    -- what it replaced.
+    update app_public.jobs as j
+       set status = 'queued', attempt = 0, last_error_code = null, last_error_message = null
+     where j.org_id operator(pg_catalog.=) org and j.id operator(pg_catalog.=) target.id
+    returning * into job;
+    perform app_private.record_member_action(job, target.status,
+      pg_catalog.jsonb_build_object('retry', true, 'previousAttempt', target.attempt,
+        'previousErrorCode', target.last_error_code,
+        'previousErrorMessage', target.last_error_message),
+      action, pg_catalog.jsonb_build_object('from', target.status));
+  end if;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.change_member_job(job_id uuid, allowed_from app_public.job_status[], action text) OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION change_member_job(job_id uuid, allowed_from app_public.job_status[], action text); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.change_member_job(job_id uuid, allowed_from app_public.job_status[], action text) IS 'A cancel or a retry of a job in the caller''s org, with its event and audit row, if the job''s status allows it.';
+
+--
+-- Name: create_job(app_public.job_type, app_public.job_stage, text, integer, integer, integer, integer); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) RETURNS TABLE(created boolean, job app_public.jobs)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  org uuid := app_private.writing_org();
+begin
+  perform set_config('heimdex.jobs_max_active_per_org', create_job.max_active_per_org::text, true);
+  insert into app_public.jobs (org_id, requested_by, type, fail_at_stage, idempotency_key, priority, max_attempts)
+  values (org, app_public.current_user_id(), create_job.job_type, create_job.fail_at_stage,
+          create_job.idempotency_key,
+          -- 0 and 3: the columns' defaults (000002)
+          coalesce(create_job.priority, 0),
+          least(coalesce(create_job.max_attempts, 3), create_job.max_attempts_allowed))
+  on conflict on constraint jobs_org_idempotency_key_key do nothing
+  returning * into job;
+  created := found;
+  if created then
+    perform app_private.record_member_action(job, null, '{}',
+      'job.create', jsonb_build_object('type', job.type, 'idempotencyKey', job.idempotency_key));
+  else
+    select * into job from app_public.jobs as j
+     where j.org_id = org and j.idempotency_key = create_job.idempotency_key;
+    if not found then
+      raise exception 'idempotency key conflict without a visible job';
+    end if;
+  end if;
+  return next;
+end
+$$;
+
+ALTER FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) IS 'createJob: a job in the caller''s org, its first event and its audit row; or the org''s job with that idempotency key.';
+
+--
+-- Name: fair_queue_head(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.fair_queue_head() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  select coalesce(
+    (select q.run_at from graphile_worker._private_jobs as q
+      where q.is_available = true and q.priority = 0 and q.run_at <= now()
+      order by q.priority, q.run_at
+      limit 1),
+    now())
+$$;
+
+ALTER FUNCTION app_private.fair_queue_head() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION fair_queue_head(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.fair_queue_head() IS 'The run_at of the next job graphile-worker will take among fair-queued jobs (now() when none waits).';
+
+--
+-- Name: record_member_action(app_public.jobs, app_public.job_status, jsonb, text, jsonb); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.record_member_action(job app_public.jobs, prev_status app_public.job_status, event_detail jsonb, action text, audit_detail jsonb) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+begin
+  insert into app_public.job_events (org_id, job_id, prev_status, next_status, stage, progress, detail)
+  values (job.org_id, job.id, record_member_action.prev_status, job.status, job.stage, job.progress,
+          record_member_action.event_detail);
+  insert into app_public.audit_events (org_id, actor, action, target_type, target_id, detail)
+  values (job.org_id, app_public.current_user_id(), record_member_action.action, 'job',
+          job.id::pg_catalog.text, record_member_action.audit_detail);
+end
+$$;
+
+ALTER FUNCTION app_private.record_member_action(job app_public.jobs, prev_status app_public.job_status, event_detail jsonb, action text, audit_detail jsonb) OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION record_member_action(job app_public.jobs, prev_status app_public.job_status, event_detail jsonb, action text, audit_detail jsonb); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.record_member_action(job app_public.jobs, prev_status app_public.job_status, event_detail jsonb, action text, audit_detail jsonb) IS 'The event and the audit row of a member''s action on a job.';
+
+--
+-- Name: retry_job(uuid, integer); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.retry_job(job_id uuid, max_active_per_org integer) RETURNS TABLE(previous_status app_public.job_status, changed boolean, job app_public.jobs)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  -- a retry queues the job again, so it counts against the org's quota
+  perform set_config('heimdex.jobs_max_active_per_org', retry_job.max_active_per_org::text, true);
+  return query
+    select * from app_private.change_member_job(retry_job.job_id, '{failed,dead_letter}', 'job.retry');
+end
+$$;
+
+ALTER FUNCTION app_private.retry_job(job_id uuid, max_active_per_org integer) OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION retry_job(job_id uuid, max_active_per_org integer); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.retry_job(job_id uuid, max_active_per_org integer) IS 'retryJob: a failed or dead-lettered job of the caller''s org queued again from attempt 0, with its event and audit row.';
+
+--
+-- Name: tg__append_only(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg__append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  raise exception '%.% is append-only', tg_table_schema, tg_table_name
+    using errcode = 'HX403';
+end
+$$;
+
+ALTER FUNCTION app_private.tg__append_only() OWNER TO heimdex_owner;
+
+--
+-- Name: tg__job_events_notify(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg__job_events_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  perform pg_catalog.pg_notify(
+    'heimdex_job_events',
+    pg_catalog.json_build_object('org_id', new.org_id, 'job_id', new.job_id)::text
+  );
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg__job_events_notify() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION tg__job_events_notify(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.tg__job_events_notify() IS 'Notifies heimdex_job_events with {org_id, job_id} when a ledger row commits (ids only).';
+
+--
+-- Name: tg__refuse_truncate(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg__refuse_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  raise exception '%.% is append-only: truncate is refused', tg_table_schema, tg_table_name
+    using errcode = 'HX403';
+end
+$$;
+
+ALTER FUNCTION app_private.tg__refuse_truncate() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION tg__refuse_truncate(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.tg__refuse_truncate() IS 'Statement trigger: append-only tables refuse TRUNCATE, owner included.';
+
+--
+-- Name: tg_jobs__enqueue(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg_jobs__enqueue() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if tg_op = 'INSERT' or (old.status in ('failed', 'dead_letter') and new.status = 'queued') then
+    perform graphile_worker.add_job(
+      identifier   => new.type::text,
+      payload      => json_build_object('jobId', new.id, 'orgId', new.org_id),
+      max_attempts => new.max_attempts,
+      job_key      => new.id::text,
+      run_at       => new.queue_turn,
+      -- graphile-worker runs lower numbers first; ours runs higher first
+      priority     => case when new.queue_turn is null then -new.priority else 0 end
+    );
+  elsif new.status = 'canceled' and old.status in ('queued', 'running') then
+    perform graphile_worker.remove_job(new.id::text);
+  elsif old.status = 'running' and new.status = 'queued' then
+    update graphile_worker._private_jobs as q set priority = -1
+     where q.key = new.id::text and q.priority = 0;
+  end if;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_jobs__enqueue() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION tg_jobs__enqueue(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.tg_jobs__enqueue() IS 'Keeps graphile_worker''s queue in step with the ledger; security definer so request roles need no queue grants.';
+
+--
+-- Name: tg_jobs__queue_turn(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg_jobs__queue_turn() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  max_active integer := nullif(current_setting('heimdex.jobs_max_active_per_org', true), '')::integer;
+  active integer;
+  org_last timestamptz;
+begin
+  if max_active is not null then
+    select count(*) into active
+      from (select from app_public.jobs as j
+             where j.org_id = new.org_id and j.status in ('queued', 'running')
+             limit max_active) as counted;
+    if active >= max_active then
+      raise exception 'org % already has % active (queued or running) jobs, the most allowed', new.org_id, active
+        using errcode = 'HX429',
+              hint = 'Wait for some of its jobs to finish, or cancel some; JOBS_MAX_ACTIVE_PER_ORG sets the limit.';
+    end if;
+  end if;
+  if current_setting('heimdex.fair_queue', true) is distinct from 'off' then
+    select j.queue_turn into org_last
+      from app_public.jobs as j
+     where j.org_id = new.org_id and j.status = 'queued' and j.queue_turn is not null
+     order by j.queue_turn desc
+     limit 1;
+    new.queue_turn := greatest(app_private.fair_queue_head(), org_last) + interval '1 microsecond';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_jobs__queue_turn() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION tg_jobs__queue_turn(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.tg_jobs__queue_turn() IS 'Refuses a job over the org''s active-job quota (HX429), and gives a newly queued job its fair turn.';
+
+--
+-- Name: tg_jobs__transition(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.tg_jobs__transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if new.id <> old.id or new.org_id <> old.org_id or new.type <> old.type then
+    raise exception 'a job''s id, org and type never change'
+      using errcode = 'HX400';
+  end if;
+  if new.status <> old.status and not (
+    (old.status = 'queued'      and new.status in ('running', 'canceled')) or
+    (old.status = 'running'     and new.status in ('succeeded', 'failed', 'queued', 'dead_letter', 'canceled')) or
+    (old.status = 'failed'      and new.status = 'queued') or
+    (old.status = 'dead_letter' and new.status = 'queued')
+  ) then
+    raise exception 'job % cannot go from % to %', old.id, old.status, new.status
+      using errcode = 'HX409', hint = 'Read the job''s current status before changing it.';
+  end if;
+  new.updated_at := now();
+  if new.status = 'running' and new.started_at is null then
+    new.started_at := now();
+  end if;
+  if new.status <> old.status then
+    new.finished_at := case
+      when new.status in ('succeeded', 'failed', 'canceled', 'dead_letter') then now()
+    end;
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app_private.tg_jobs__transition() OWNER TO heimdex_owner;
 
 --
 -- Name: worker_append_event(app_public.jobs, app_public.job_status, jsonb); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
@@ -604,7 +772,7 @@ COMMENT ON FUNCTION app_private.worker_fail_job(job_id uuid, run_attempt integer
 
 CREATE FUNCTION app_private.worker_heartbeat(pool_id text, host text, pid integer) RETURNS void
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   insert into app_private.worker_heartbeats (pool_id, host, pid) values (pool_id, host, pid)
   on conflict on constraint worker_heartbeats_pkey do update set seen_at = now()
@@ -689,7 +857,7 @@ COMMENT ON FUNCTION app_private.worker_release_job(job_id uuid, run_attempt inte
 
 CREATE FUNCTION app_private.worker_retire(pool_id text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   delete from app_private.worker_heartbeats as h where h.pool_id = worker_retire.pool_id
 $$;
@@ -798,7 +966,7 @@ COMMENT ON FUNCTION app_private.worker_succeed_job(job_id uuid, run_attempt inte
 
 CREATE FUNCTION app_private.worker_sweep(stale_after_ms integer) RETURNS text[]
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   with dead as (
     delete from app_private.worker_heartbeats as h
@@ -966,6 +1134,34 @@ end
 $$;
 
 ALTER FUNCTION app_private.worker_unmatched(job_id uuid, repeated boolean) OWNER TO heimdex_owner;
+
+--
+-- Name: writing_org(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+--
+
+CREATE FUNCTION app_private.writing_org() RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+  org pg_catalog.uuid := app_public.current_org_id();
+begin
+  if org is null or app_public.current_user_id() is null
+     or app_public.current_app_role() is null
+     or app_public.current_app_role() operator(pg_catalog.=) 'viewer' then
+    raise exception 'writing jobs needs an org, a subject and the member or admin role in the claims'
+      using errcode = '42501';
+  end if;
+  return org;
+end
+$$;
+
+ALTER FUNCTION app_private.writing_org() OWNER TO heimdex_owner;
+
+--
+-- Name: FUNCTION writing_org(); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+--
+
+COMMENT ON FUNCTION app_private.writing_org() IS 'The claimed org of a caller that may write jobs (org, subject and member or admin role claimed); 42501 otherwise.';
 
 --
 -- Name: current_app_role(); Type: FUNCTION; Schema: app_public; Owner: heimdex_owner
@@ -1383,19 +1579,19 @@ ALTER TABLE app_public.audit_events ENABLE ROW LEVEL SECURITY;
 -- Name: audit_events insert_own_org; Type: POLICY; Schema: app_public; Owner: heimdex_owner
 --
 
-CREATE POLICY insert_own_org ON app_public.audit_events FOR INSERT TO heimdex_member WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (actor = ( SELECT app_public.current_user_id() AS current_user_id))));
+CREATE POLICY insert_own_org ON app_public.audit_events FOR INSERT TO heimdex_owner WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (actor = ( SELECT app_public.current_user_id() AS current_user_id))));
 
 --
 -- Name: job_events insert_own_org; Type: POLICY; Schema: app_public; Owner: heimdex_owner
 --
 
-CREATE POLICY insert_own_org ON app_public.job_events FOR INSERT TO heimdex_member WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+CREATE POLICY insert_own_org ON app_public.job_events FOR INSERT TO heimdex_owner WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
 -- Name: jobs insert_own_org; Type: POLICY; Schema: app_public; Owner: heimdex_owner
 --
 
-CREATE POLICY insert_own_org ON app_public.jobs FOR INSERT TO heimdex_member WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (requested_by = ( SELECT app_public.current_user_id() AS current_user_id))));
+CREATE POLICY insert_own_org ON app_public.jobs FOR INSERT TO heimdex_owner WITH CHECK (((org_id = ( SELECT app_public.current_org_id() AS current_org_id)) AND (requested_by = ( SELECT app_public.current_user_id() AS current_user_id))));
 
 --
 -- Name: job_events; Type: ROW SECURITY; Schema: app_public; Owner: heimdex_owner
@@ -1419,7 +1615,7 @@ CREATE POLICY select_own_org ON app_public.job_events FOR SELECT TO heimdex_view
 -- Name: jobs select_own_org; Type: POLICY; Schema: app_public; Owner: heimdex_owner
 --
 
-CREATE POLICY select_own_org ON app_public.jobs FOR SELECT TO heimdex_viewer USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+CREATE POLICY select_own_org ON app_public.jobs FOR SELECT TO heimdex_viewer, heimdex_owner USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
 -- Name: audit_events select_own_org_admin; Type: POLICY; Schema: app_public; Owner: heimdex_owner
@@ -1431,7 +1627,7 @@ CREATE POLICY select_own_org_admin ON app_public.audit_events FOR SELECT TO heim
 -- Name: jobs update_own_org; Type: POLICY; Schema: app_public; Owner: heimdex_owner
 --
 
-CREATE POLICY update_own_org ON app_public.jobs FOR UPDATE TO heimdex_member USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id))) WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+CREATE POLICY update_own_org ON app_public.jobs FOR UPDATE TO heimdex_owner USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id))) WITH CHECK ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
 -- Name: job_events worker_insert_own_org; Type: POLICY; Schema: app_public; Owner: heimdex_owner
@@ -1472,11 +1668,108 @@ GRANT USAGE ON SCHEMA app_public TO heimdex_viewer;
 GRANT USAGE ON SCHEMA app_public TO heimdex_worker;
 
 --
+-- Name: FUNCTION current_org_id(); Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.current_org_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_org_id() TO heimdex_viewer;
+GRANT ALL ON FUNCTION app_public.current_org_id() TO heimdex_worker;
+
+--
+-- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_public.current_user_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION app_public.current_user_id() TO heimdex_viewer;
+GRANT ALL ON FUNCTION app_public.current_user_id() TO heimdex_worker;
+
+--
+-- Name: TABLE jobs; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT SELECT ON TABLE app_public.jobs TO heimdex_viewer;
+GRANT SELECT ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: COLUMN jobs.status; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT UPDATE(status) ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: COLUMN jobs.stage; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT UPDATE(stage) ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: COLUMN jobs.progress; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT UPDATE(progress) ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: COLUMN jobs.attempt; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT UPDATE(attempt) ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: COLUMN jobs.result; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT UPDATE(result) ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: COLUMN jobs.last_error_code; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT UPDATE(last_error_code) ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: COLUMN jobs.last_error_message; Type: ACL; Schema: app_public; Owner: heimdex_owner
+--
+
+GRANT UPDATE(last_error_message) ON TABLE app_public.jobs TO heimdex_worker;
+
+--
+-- Name: FUNCTION cancel_job(job_id uuid); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.cancel_job(job_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.cancel_job(job_id uuid) TO heimdex_member;
+
+--
+-- Name: FUNCTION change_member_job(job_id uuid, allowed_from app_public.job_status[], action text); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.change_member_job(job_id uuid, allowed_from app_public.job_status[], action text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) TO heimdex_member;
+
+--
 -- Name: FUNCTION fair_queue_head(); Type: ACL; Schema: app_private; Owner: heimdex_owner
 --
 
 REVOKE ALL ON FUNCTION app_private.fair_queue_head() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.fair_queue_head() TO heimdex_member;
+
+--
+-- Name: FUNCTION record_member_action(job app_public.jobs, prev_status app_public.job_status, event_detail jsonb, action text, audit_detail jsonb); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.record_member_action(job app_public.jobs, prev_status app_public.job_status, event_detail jsonb, action text, audit_detail jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION retry_job(job_id uuid, max_active_per_org integer); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.retry_job(job_id uuid, max_active_per_org integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.retry_job(job_id uuid, max_active_per_org integer) TO heimdex_member;
 
 --
 -- Name: FUNCTION tg__append_only(); Type: ACL; Schema: app_private; Owner: heimdex_owner
@@ -1513,111 +1806,6 @@ REVOKE ALL ON FUNCTION app_private.tg_jobs__queue_turn() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app_private.tg_jobs__transition() FROM PUBLIC;
-
---
--- Name: FUNCTION current_org_id(); Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-REVOKE ALL ON FUNCTION app_public.current_org_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.current_org_id() TO heimdex_viewer;
-GRANT ALL ON FUNCTION app_public.current_org_id() TO heimdex_worker;
-
---
--- Name: FUNCTION current_user_id(); Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-REVOKE ALL ON FUNCTION app_public.current_user_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION app_public.current_user_id() TO heimdex_viewer;
-GRANT ALL ON FUNCTION app_public.current_user_id() TO heimdex_worker;
-
---
--- Name: TABLE jobs; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT SELECT ON TABLE app_public.jobs TO heimdex_viewer;
-GRANT SELECT ON TABLE app_public.jobs TO heimdex_worker;
-
---
--- Name: COLUMN jobs.org_id; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(org_id) ON TABLE app_public.jobs TO heimdex_member;
-
---
--- Name: COLUMN jobs.type; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(type) ON TABLE app_public.jobs TO heimdex_member;
-
---
--- Name: COLUMN jobs.status; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT UPDATE(status) ON TABLE app_public.jobs TO heimdex_member;
-GRANT UPDATE(status) ON TABLE app_public.jobs TO heimdex_worker;
-
---
--- Name: COLUMN jobs.stage; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT UPDATE(stage) ON TABLE app_public.jobs TO heimdex_worker;
-
---
--- Name: COLUMN jobs.progress; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT UPDATE(progress) ON TABLE app_public.jobs TO heimdex_worker;
-
---
--- Name: COLUMN jobs.attempt; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT UPDATE(attempt) ON TABLE app_public.jobs TO heimdex_member;
-GRANT UPDATE(attempt) ON TABLE app_public.jobs TO heimdex_worker;
-
---
--- Name: COLUMN jobs.max_attempts; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(max_attempts) ON TABLE app_public.jobs TO heimdex_member;
-
---
--- Name: COLUMN jobs.priority; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(priority) ON TABLE app_public.jobs TO heimdex_member;
-
---
--- Name: COLUMN jobs.fail_at_stage; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(fail_at_stage) ON TABLE app_public.jobs TO heimdex_member;
-
---
--- Name: COLUMN jobs.idempotency_key; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(idempotency_key) ON TABLE app_public.jobs TO heimdex_member;
-
---
--- Name: COLUMN jobs.result; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT UPDATE(result) ON TABLE app_public.jobs TO heimdex_worker;
-
---
--- Name: COLUMN jobs.last_error_code; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT UPDATE(last_error_code) ON TABLE app_public.jobs TO heimdex_member;
-GRANT UPDATE(last_error_code) ON TABLE app_public.jobs TO heimdex_worker;
-
---
--- Name: COLUMN jobs.last_error_message; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT UPDATE(last_error_message) ON TABLE app_public.jobs TO heimdex_member;
-GRANT UPDATE(last_error_message) ON TABLE app_public.jobs TO heimdex_worker;
 
 --
 -- Name: FUNCTION worker_append_event(job app_public.jobs, prev_status app_public.job_status, detail jsonb); Type: ACL; Schema: app_private; Owner: heimdex_owner
@@ -1711,6 +1899,12 @@ REVOKE ALL ON FUNCTION app_private.worker_unmatched(job_id uuid, repeated boolea
 GRANT ALL ON FUNCTION app_private.worker_unmatched(job_id uuid, repeated boolean) TO heimdex_worker;
 
 --
+-- Name: FUNCTION writing_org(); Type: ACL; Schema: app_private; Owner: heimdex_owner
+--
+
+REVOKE ALL ON FUNCTION app_private.writing_org() FROM PUBLIC;
+
+--
 -- Name: FUNCTION current_app_role(); Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
@@ -1725,36 +1919,6 @@ GRANT ALL ON FUNCTION app_public.current_app_role() TO heimdex_worker;
 GRANT SELECT ON TABLE app_public.audit_events TO heimdex_admin;
 
 --
--- Name: COLUMN audit_events.org_id; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(org_id) ON TABLE app_public.audit_events TO heimdex_member;
-
---
--- Name: COLUMN audit_events.action; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(action) ON TABLE app_public.audit_events TO heimdex_member;
-
---
--- Name: COLUMN audit_events.target_type; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(target_type) ON TABLE app_public.audit_events TO heimdex_member;
-
---
--- Name: COLUMN audit_events.target_id; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(target_id) ON TABLE app_public.audit_events TO heimdex_member;
-
---
--- Name: COLUMN audit_events.detail; Type: ACL; Schema: app_public; Owner: heimdex_owner
---
-
-GRANT INSERT(detail) ON TABLE app_public.audit_events TO heimdex_member;
-
---
 -- Name: TABLE job_events; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
@@ -1765,49 +1929,42 @@ GRANT SELECT ON TABLE app_public.job_events TO heimdex_worker;
 -- Name: COLUMN job_events.job_id; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
-GRANT INSERT(job_id) ON TABLE app_public.job_events TO heimdex_member;
 GRANT INSERT(job_id) ON TABLE app_public.job_events TO heimdex_worker;
 
 --
 -- Name: COLUMN job_events.org_id; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
-GRANT INSERT(org_id) ON TABLE app_public.job_events TO heimdex_member;
 GRANT INSERT(org_id) ON TABLE app_public.job_events TO heimdex_worker;
 
 --
 -- Name: COLUMN job_events.prev_status; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
-GRANT INSERT(prev_status) ON TABLE app_public.job_events TO heimdex_member;
 GRANT INSERT(prev_status) ON TABLE app_public.job_events TO heimdex_worker;
 
 --
 -- Name: COLUMN job_events.next_status; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
-GRANT INSERT(next_status) ON TABLE app_public.job_events TO heimdex_member;
 GRANT INSERT(next_status) ON TABLE app_public.job_events TO heimdex_worker;
 
 --
 -- Name: COLUMN job_events.stage; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
-GRANT INSERT(stage) ON TABLE app_public.job_events TO heimdex_member;
 GRANT INSERT(stage) ON TABLE app_public.job_events TO heimdex_worker;
 
 --
 -- Name: COLUMN job_events.progress; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
-GRANT INSERT(progress) ON TABLE app_public.job_events TO heimdex_member;
 GRANT INSERT(progress) ON TABLE app_public.job_events TO heimdex_worker;
 
 --
 -- Name: COLUMN job_events.detail; Type: ACL; Schema: app_public; Owner: heimdex_owner
 --
 
-GRANT INSERT(detail) ON TABLE app_public.job_events TO heimdex_member;
 GRANT INSERT(detail) ON TABLE app_public.job_events TO heimdex_worker;
 
 --

@@ -10,9 +10,9 @@ export type CreateJobInput = {
   failAtStage?: JobStage | null | undefined;
   /** Unique per org, 1 to 200 characters: creating a job with a key already used in the org returns that job (with `created: false`) instead of a new one. */
   idempotencyKey?: string | null | undefined;
-  /** Attempts before the job is dead-lettered, 1 to 25; default 3. Lowered to the server's maximum (JOBS_MAX_ATTEMPTS) when above it. */
+  /** Attempts before the job is dead-lettered, 1 to 25; default 3. Lowered to the server's maximum (JOBS_MAX_ATTEMPTS) when above it, the default included. */
   maxAttempts?: number | null | undefined;
-  /** Higher runs first, -100 to 100; default 0. */
+  /** Higher runs first among your org's own queued jobs, -100 to 100; default 0. It never moves a job ahead of another org's. */
   priority?: number | null | undefined;
   /** What the job does. */
   type: JobType;

@@ -23,7 +23,11 @@ export class CreateJobInput {
   @Length(1, 200)
   idempotencyKey?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Higher runs first, -100 to 100; default 0.' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Higher runs first among your org's own queued jobs, -100 to 100; default 0. It never moves a job ahead of another org's.",
+  })
   @IsOptional()
   @IsInt()
   @Min(-100)
@@ -33,7 +37,7 @@ export class CreateJobInput {
   @Field(() => Int, {
     nullable: true,
     description:
-      "Attempts before the job is dead-lettered, 1 to 25; default 3. Lowered to the server's maximum (JOBS_MAX_ATTEMPTS) when above it.",
+      "Attempts before the job is dead-lettered, 1 to 25; default 3. Lowered to the server's maximum (JOBS_MAX_ATTEMPTS) when above it, the default included.",
   })
   @IsOptional()
   @IsInt()

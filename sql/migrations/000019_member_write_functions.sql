@@ -41,6 +41,11 @@
 -- insert. Every such function now names pg_temp last; functions without the
 -- setting inherit it from the definer function that calls them.
 
+-- Priority orders jobs within their org only (000015): 000002's description
+-- of the column, which the GraphQL schema shows, said otherwise.
+comment on column app_public.jobs.priority is
+  'Higher runs first among your org''s own queued jobs, -100 to 100; it never moves a job ahead of another org''s.';
+
 alter function app_private.tg_jobs__transition() set search_path = pg_catalog, pg_temp;
 alter function app_private.tg__append_only() set search_path = pg_catalog, pg_temp;
 alter function app_private.tg_jobs__enqueue() set search_path = pg_catalog, pg_temp;
