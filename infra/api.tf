@@ -22,10 +22,11 @@ module "api" {
 
   # Cloud Run's front end appends the client's address to X-Forwarded-For:
   # the budget of failed token verifications is kept per that address.
-  env = merge(local.common_env, local.persisted_operations_env, { TRUSTED_PROXY_HOPS = "1" })
-  secret_env = {
-    API_DATABASE_URL = google_secret_manager_secret.database_url["authenticator"].secret_id
-  }
+  env = merge(local.common_env, local.persisted_operations_env, local.pooler_env, { TRUSTED_PROXY_HOPS = "1" })
+  secret_env = merge(
+    { API_DATABASE_URL = google_secret_manager_secret.database_url["authenticator"].secret_id },
+    { for role, secret in google_secret_manager_secret.database_url_direct : "DIRECT_DATABASE_URL" => secret.secret_id if role == "authenticator" },
+  )
   secret_files = merge(local.database_ca_files, local.persisted_operations_files)
 
   service = {
@@ -46,6 +47,7 @@ module "api" {
   depends_on = [
     google_secret_manager_secret_iam_member.database_url,
     google_secret_manager_secret_iam_member.database_ca,
+    google_secret_manager_secret_iam_member.database_url_direct,
     google_secret_manager_secret_iam_member.persisted_operations,
   ]
 }

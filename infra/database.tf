@@ -10,7 +10,7 @@ resource "google_sql_database_instance" "main" {
 
   settings {
     tier              = var.database.tier
-    edition           = "ENTERPRISE"
+    edition           = var.pooler == "managed" ? "ENTERPRISE_PLUS" : "ENTERPRISE"
     availability_type = var.environment == "prod" ? "REGIONAL" : "ZONAL"
     disk_size         = var.database.disk_gb
     disk_autoresize   = true
@@ -30,6 +30,20 @@ resource "google_sql_database_instance" "main" {
     database_flags {
       name  = "log_min_duration_statement"
       value = "1000"
+    }
+
+    # Managed Connection Pooling: poolers on port 6432, in transaction mode
+    # (claims are transaction-local, so a server connection carries nothing
+    # from one client's transaction into the next).
+    dynamic "connection_pool_config" {
+      for_each = var.pooler == "managed" ? [true] : []
+      content {
+        connection_pooling_enabled = true
+        flags {
+          name  = "pool_mode"
+          value = "transaction"
+        }
+      }
     }
   }
 }

@@ -18,6 +18,14 @@ locals {
     worker        = "heimdex_worker"
   }
 
+  # With the managed pooler, the roles whose URLs lead to it (port 6432); each
+  # also gets a direct URL (port 5432) for session state: LISTEN, for the
+  # worker's queue and the API's subscriptions. The owner (migrations, which
+  # hold a session advisory lock) always connects directly.
+  pooled_roles   = var.pooler == "managed" ? toset(["authenticator", "worker"]) : toset([])
+  database_ports = { for role in keys(local.database_roles) : role => contains(local.pooled_roles, role) ? 6432 : 5432 }
+  pooler_env     = var.pooler == "managed" ? tomap({ DB_POOLER = "transaction" }) : tomap({})
+
   # The port Cloud Run sends requests and probes to (the image's PORT, 8080).
   container_port = 8080
 

@@ -31,6 +31,14 @@ resource "google_secret_manager_secret_iam_member" "database_url" {
   member    = google_service_account.runtime[each.value.identity].member
 }
 
+# With the managed pooler, the API and the worker each read their own role's direct URL.
+resource "google_secret_manager_secret_iam_member" "database_url_direct" {
+  for_each  = { for identity, role in { api = "authenticator", worker = "worker" } : identity => role if contains(local.pooled_roles, role) }
+  secret_id = google_secret_manager_secret.database_url_direct[each.value].id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime[each.key].member
+}
+
 resource "google_secret_manager_secret_iam_member" "database_ca" {
   for_each  = google_service_account.runtime
   secret_id = google_secret_manager_secret.database_ca.id

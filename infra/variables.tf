@@ -152,3 +152,17 @@ variable "persisted_operations" {
     error_message = "persisted_operations must be off, accept or only."
   }
 }
+
+variable "pooler" {
+  description = "none: every process connects to PostgreSQL directly. managed: Cloud SQL Managed Connection Pooling (Enterprise Plus) in transaction mode; the API and the worker connect through it (port 6432, DB_POOLER=transaction) and keep one direct URL each for session state (LISTEN); migrations stay direct."
+  type        = string
+  default     = "none"
+  validation {
+    condition     = contains(["none", "managed"], var.pooler)
+    error_message = "pooler must be none or managed."
+  }
+  validation {
+    condition     = var.pooler != "managed" || startswith(var.database.tier, "db-perf-optimized-")
+    error_message = "pooler = managed needs Cloud SQL Enterprise Plus: set database.tier to a db-perf-optimized-N-* machine."
+  }
+}

@@ -20,13 +20,14 @@ module "worker" {
   cpu                 = var.worker.cpu
   memory              = var.worker.memory
 
-  env = merge(local.common_env, {
+  env = merge(local.common_env, local.pooler_env, {
     WORKER_CONCURRENCY = tostring(var.worker.concurrency)
     WORKER_HEALTH_PORT = tostring(local.container_port)
   })
-  secret_env = {
-    WORKER_DATABASE_URL = google_secret_manager_secret.database_url["worker"].secret_id
-  }
+  secret_env = merge(
+    { WORKER_DATABASE_URL = google_secret_manager_secret.database_url["worker"].secret_id },
+    { for role, secret in google_secret_manager_secret.database_url_direct : "DIRECT_DATABASE_URL" => secret.secret_id if role == "worker" },
+  )
   secret_files = local.database_ca_files
 
   service = {
@@ -42,6 +43,7 @@ module "worker" {
   depends_on = [
     google_secret_manager_secret_iam_member.database_url,
     google_secret_manager_secret_iam_member.database_ca,
+    google_secret_manager_secret_iam_member.database_url_direct,
   ]
 }
 

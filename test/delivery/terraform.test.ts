@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIG_VARIABLES, loadConfig } from '../../runtime/config.js';
+import { CONFIG_VARIABLES, DB_POOLERS, loadConfig } from '../../runtime/config.js';
 import { localEnv } from '../support/localEnv.js';
 import { ENTRY_POINTS, assertEntryPointExists, readProjectFile } from './projectFiles.js';
 import {
@@ -56,21 +56,41 @@ function plainEnvNames(call: Body): string[] {
   if (typeof env !== 'string') return Object.keys(env);
   return [
     ...(env.includes('local.common_env') ? Object.keys(commonEnv) : []),
+    ...(env.includes('local.pooler_env') ? ['DB_POOLER'] : []),
     ...[...env.matchAll(/\b([A-Z][A-Z0-9_]+)\s*=/g)].map((m) => m[1]!),
   ];
 }
 
-/** [variable, database role] for each `secret_env` entry, which must all be database URL secrets. */
+/**
+ * [variable, database role] for each `secret_env` entry, which must all be
+ * database URL secrets: a literal map, or a merge of one with the managed
+ * pooler's direct URL (role suffixed " direct").
+ */
 function databaseUrlEnv(call: Body): string[][] {
-  return Object.entries((call.secret_env ?? {}) as Record<string, string>)
-    .map(([name, secret]) => {
-      const role = /^\$\{google_secret_manager_secret\.database_url\["(\w+)"\]\.secret_id\}$/.exec(
-        secret,
-      )?.[1];
-      assert.ok(role, `${name} refers to a database URL secret`);
-      return [name, role];
-    })
-    .sort((a, b) => a[0]!.localeCompare(b[0]!));
+  const secretEnv = call.secret_env as string | Record<string, string>;
+  const text =
+    typeof secretEnv === 'string'
+      ? secretEnv
+      : Object.entries(secretEnv)
+          .map(([name, secret]) => `${name} = ${secret.replace(/^\$\{|\}$/g, '')}`)
+          .join('\n');
+  const pairs = [
+    ...text.matchAll(
+      /\b([A-Z][A-Z0-9_]+) = google_secret_manager_secret\.database_url\["(\w+)"\]\.secret_id/g,
+    ),
+  ].map((m) => [m[1]!, m[2]!]);
+  const direct = [
+    ...text.matchAll(
+      /for role, secret in google_secret_manager_secret\.database_url_direct : "(DIRECT_DATABASE_URL)" => secret\.secret_id if role == "(\w+)"/g,
+    ),
+  ].map((m) => [m[1]!, `${m[2]!} direct`]);
+  const names = [...text.matchAll(/\b([A-Z][A-Z0-9_]+)"? =/g)].map((m) => m[1]!);
+  assert.deepEqual(
+    [...new Set(names)].sort(),
+    [...pairs, ...direct].map((p) => p[0]).sort(),
+    `every secret_env entry is a database URL: ${text}`,
+  );
+  return [...pairs, ...direct].sort((a, b) => (a[0]! + a[1]!).localeCompare(b[0]! + b[1]!));
 }
 
 /** A module's `dynamic "name"` block. */
@@ -231,8 +251,15 @@ describe('infra/ (Terraform)', () => {
 
   it('gives no credential as a plain value; the API and the worker get only their own database URL', () => {
     const expected = {
-      api: [['API_DATABASE_URL', 'authenticator']],
-      worker: [['WORKER_DATABASE_URL', 'worker']],
+      // with the managed pooler, also their own role's direct URL (LISTEN)
+      api: [
+        ['API_DATABASE_URL', 'authenticator'],
+        ['DIRECT_DATABASE_URL', 'authenticator direct'],
+      ],
+      worker: [
+        ['DIRECT_DATABASE_URL', 'worker direct'],
+        ['WORKER_DATABASE_URL', 'worker'],
+      ],
       // migrate creates the other two roles and sets their passwords from their URLs
       migrate: [
         ['API_DATABASE_URL', 'authenticator'],
@@ -284,6 +311,7 @@ describe('infra/ (Terraform)', () => {
     assert.deepEqual(accessors.map((a) => a.name).sort(), [
       'database_ca',
       'database_url',
+      'database_url_direct',
       'persisted_operations',
     ]);
     for (const a of accessors) assert.equal(a.body.role, 'roles/secretmanager.secretAccessor');
@@ -326,8 +354,14 @@ describe('infra/ (Terraform)', () => {
     assert.equal(ip.ipv4_enabled, false);
     assert.equal(ip.private_network, '${google_compute_network.main.id}');
     assert.equal(ip.ssl_mode, 'ENCRYPTED_ONLY');
-    const url = resource('google_secret_manager_secret_version', 'database_url').secret_data;
-    assert.match(url, /sslmode=verify-ca&uselibpqcompat=true&sslrootcert=/);
+    for (const version of ['database_url', 'database_url_direct']) {
+      const data = resource('google_secret_manager_secret_version', version).secret_data as string;
+      assert.match(data, /^\$\{format\(local\.database_url_format, /, version);
+    }
+    assert.match(
+      String(locals.database_url_format),
+      /sslmode=verify-ca&uselibpqcompat=true&sslrootcert=/,
+    );
   });
 
   it('never configures dev authentication: no DEV_JWT_SECRET, every token checked against the key set', () => {
@@ -349,8 +383,8 @@ describe('infra/ (Terraform)', () => {
       assert.ok(env.includes('local.common_env'), `${name} gets common_env`);
       const localsUsed = [...env.matchAll(/local\.(\w+)/g)].map((m) => m[1]);
       assert.ok(
-        localsUsed.every(
-          (l) => l === 'common_env' || l === 'persisted_operations_env' || l === 'container_port',
+        localsUsed.every((l) =>
+          ['common_env', 'persisted_operations_env', 'pooler_env', 'container_port'].includes(l!),
         ),
         `${name} gets no other plain settings (${localsUsed.join(', ')})`,
       );
@@ -406,6 +440,50 @@ describe('infra/ (Terraform)', () => {
       (r) => r.name === 'persisted_operations',
     )!;
     assert.equal(access.body.member, '${google_service_account.runtime["api"].member}');
+  });
+
+  it('offers Cloud SQL Managed Connection Pooling in transaction mode, migrations and LISTEN staying direct', () => {
+    const pooler = variables.get('pooler')!;
+    assert.equal(pooler.default, 'none');
+    const rules = (pooler.validation as Body[]).map((v) => String(v.condition)).join('\n');
+    assert.match(rules, /\["none", "managed"\]/);
+    assert.match(
+      rules,
+      /startswith\(var\.database\.tier, "db-perf-optimized-"\)/,
+      'Enterprise Plus only',
+    );
+    const settings = child(resource('google_sql_database_instance', 'main'), 'settings');
+    assert.equal(settings.edition, '${var.pooler == "managed" ? "ENTERPRISE_PLUS" : "ENTERPRISE"}');
+    const pool = (settings.dynamic as Record<string, Body[]>).connection_pool_config![0]!;
+    assert.equal(pool.for_each, '${var.pooler == "managed" ? [true] : []}');
+    const content = child(pool, 'content');
+    assert.equal(content.connection_pooling_enabled, true);
+    assert.deepEqual(content.flags, [{ name: 'pool_mode', value: 'transaction' }]);
+    // Which roles go through it, on which port; the app switches to unnamed statements.
+    assert.equal(
+      locals.pooled_roles,
+      '${var.pooler == "managed" ? toset(["authenticator", "worker"]) : toset([])}',
+    );
+    assert.match(
+      String(locals.database_ports),
+      /contains\(local\.pooled_roles, role\) \? 6432 : 5432/,
+    );
+    assert.match(String(locals.pooler_env), /DB_POOLER = "transaction"/);
+    assert.ok(DB_POOLERS.includes('transaction'));
+    assert.match(String(api.env), /local\.pooler_env/);
+    assert.match(String(worker.env), /local\.pooler_env/);
+    assert.doesNotMatch(
+      String(calls.migrate.env),
+      /pooler_env/,
+      'migrations never go through the pooler',
+    );
+    assert.equal(
+      resource('google_secret_manager_secret_version', 'database_url_direct').secret_data,
+      '${format(local.database_url_format, local.database_roles[each.key], urlencode(random_password.database[each.key].result), 5432)}',
+    );
+    const direct = resource('google_secret_manager_secret_iam_member', 'database_url_direct');
+    assert.match(String(direct.for_each), /\{ api = "authenticator", worker = "worker" \}/);
+    assert.equal(direct.member, '${google_service_account.runtime[each.key].member}');
   });
 
   it('outputs the service URL and what CI needs', () => {
