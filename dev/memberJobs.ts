@@ -29,12 +29,15 @@ export interface MemberRequest {
 /** A request transaction as a member of `orgId`, as the API opens one for a mutation. */
 export function memberRequest(api: Api, orgId: string): MemberRequest {
   const pool = typeof api === 'string' ? new pg.Pool({ connectionString: api, max: 1 }) : api;
-  const db = new RequestTransaction(pool, {
-    claims: { sub: 'test-user', orgId, role: 'member' },
-    requestId: randomUUID(),
-    statementTimeoutMs: STATEMENT_TIMEOUT_MS,
-    preparedStatements: true,
-  });
+  const db = new RequestTransaction(
+    { acquire: () => pool.connect() },
+    {
+      claims: { sub: 'test-user', orgId, role: 'member' },
+      requestId: randomUUID(),
+      statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+      preparedStatements: true,
+    },
+  );
   db.setReadOnly(false);
   return {
     db,

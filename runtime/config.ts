@@ -107,6 +107,15 @@ const SPECS = {
     desc: "with DB_POOLER=transaction: this process's role, straight to PostgreSQL (the worker's LISTEN); derived in local mode",
   }),
   DB_POOL_MAX: num({ default: 10 }),
+  DB_POOL_MAX_PER_ORG: num({
+    default: undefined,
+    desc: 'API connections one org may hold at once (default: half of DB_POOL_MAX, at least 1); waiting orgs are served in turn',
+  }),
+  DB_POOL_FAIR: str({
+    choices: ['on', 'off'],
+    default: 'on',
+    desc: 'off: a plain first-come pool without per-org queues or shares (benchmarks only; refused outside local mode)',
+  }),
   DB_CONNECTION_TIMEOUT_MS: num({ default: 5_000 }),
   DB_IDLE_TIMEOUT_MS: num({ default: 30_000 }),
   DB_STATEMENT_TIMEOUT_MS: num({ default: 5_000 }),
@@ -236,6 +245,10 @@ export interface DatabaseConfig {
   /** This process's role, bypassing the pooler, for connections that keep session state. */
   directUrl: string | undefined;
   poolMax: number;
+  /** API connections one org may hold at once (runtime/db/fairPool.ts). */
+  poolMaxPerOrg: number;
+  /** False only in benchmarks (DB_POOL_FAIR=off): the plain FIFO pool. */
+  poolFair: boolean;
   connectionTimeoutMs: number;
   idleTimeoutMs: number;
   statementTimeoutMs: number;
@@ -431,6 +444,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.JOB_STAGE_DURATION_MS < 0) problems.push('JOB_STAGE_DURATION_MS: must not be negative');
   if (e.DB_POOL_MAX < 1) problems.push('DB_POOL_MAX: must be at least 1');
+  const poolMaxPerOrg = e.DB_POOL_MAX_PER_ORG ?? Math.max(1, Math.floor(e.DB_POOL_MAX / 2));
+  if (!Number.isInteger(poolMaxPerOrg) || poolMaxPerOrg < 1 || poolMaxPerOrg > e.DB_POOL_MAX) {
+    problems.push('DB_POOL_MAX_PER_ORG: must be a whole number from 1 to DB_POOL_MAX');
+  }
+  if (e.DB_POOL_FAIR === 'off' && !local) {
+    problems.push(`DB_POOL_FAIR: "off" is for benchmarks only and refused when HEIMDEX_ENV=${env}`);
+  }
   for (const name of [
     'MAX_QUERY_NODES',
     'RATE_LIMIT_ORG_POINTS',
@@ -526,6 +546,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       pooler: e.DB_POOLER,
       directUrl: e.DIRECT_DATABASE_URL,
       poolMax: e.DB_POOL_MAX,
+      poolMaxPerOrg,
+      poolFair: e.DB_POOL_FAIR === 'on',
       connectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
       idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 /**
- * Wires the API from its configuration: the authenticator pool, token
+ * Wires the API from its configuration: the authenticator pool (shared
+ * between orgs in turn, runtime/db/fairPool.ts), token
  * verification, the gateway schema (introspected once at start-up), Apollo
  * and the HTTP server. Used by `server/bin/api.ts`, the tests and the
  * benchmark alike.
@@ -10,6 +11,7 @@ import type pg from 'pg';
 import { ConfigError, isLoopbackHost, type Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
 import { directRoleUrl } from '../runtime/db/roleUrls.js';
+import { FairPool } from '../runtime/db/fairPool.js';
 import { createTokenVerifier } from './auth/tokenVerifier.js';
 import { createApiPool } from './db/apiPool.js';
 import { createReadinessCheck } from './db/readiness.js';
@@ -25,7 +27,10 @@ import {
 
 export interface Api {
   server: Server;
+  /** The authenticator pool underneath `requestPool` (a connection taken here bypasses the turns). */
   pool: pg.Pool;
+  /** Where requests get their connections: per-org queues, in turn, a share each. */
+  requestPool: FairPool;
   /** GraphQL subscriptions over WebSocket on the same server. */
   subscriptions: SubscriptionServer;
   /** Listens on `port` (0: any free port) and resolves the address. */
@@ -36,9 +41,15 @@ export interface Api {
 
 export async function createApi(config: Config, apiUrl: string, logger: Logger): Promise<Api> {
   const pool = createApiPool(config.database, apiUrl, logger);
+  const requestPool = new FairPool(pool, {
+    max: config.database.poolMax,
+    maxPerOrg: config.database.poolMaxPerOrg,
+    connectionTimeoutMs: config.database.connectionTimeoutMs,
+    fair: config.database.poolFair,
+  });
   const readinessPool = createApiPool(config.database, apiUrl, logger, 'readiness');
   const closePools = async (): Promise<void> => {
-    await Promise.all([pool.end(), readinessPool.end()]);
+    await Promise.all([requestPool.end(), readinessPool.end()]);
   };
   const verifier = createTokenVerifier(config.auth, logger);
   const rateLimits = config.limits.rate && new RateLimits(config.limits.rate);
@@ -58,7 +69,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
     const api = createApiServer({
       apollo,
       verifier,
-      pool,
+      pool: requestPool,
       logger,
       readiness: await createReadinessCheck(readinessPool),
       statementTimeoutMs: config.database.statementTimeoutMs,
@@ -74,7 +85,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       server: api.server,
       gateway,
       verifier,
-      pool,
+      pool: requestPool,
       // LISTEN is session state: straight to PostgreSQL when a transaction pooler is in between.
       listenUrl: directRoleUrl(config.database, 'api', apiUrl),
       preparedStatements: config.database.pooler === 'none',
@@ -93,6 +104,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
     return {
       server: api.server,
       pool,
+      requestPool,
       subscriptions,
       listen: (port, host) =>
         new Promise((resolve, reject) => {

@@ -3,7 +3,8 @@
  * database while serving it (PostGraphile through `withPgClient`, the
  * type-graphql resolvers through `query`).
  *
- * The connection is taken from the authenticator pool on first use; `begin`
+ * The connection is taken from the authenticator pool on first use, in the
+ * turn of the caller's org (runtime/db/fairPool.ts); `begin`
  * and the settings travel with the first statement, in its round trip
  * (transactionStart.ts); `finish` commits or rolls back and always
  * releases. A connection that failed below SQL (lost, reset) is destroyed
@@ -12,6 +13,7 @@
  * with the same code instead of reaching Postgres.
  */
 import pg from 'pg';
+import type { OrgConnections } from '../../runtime/db/fairPool.js';
 import type { PgClient, PgClientQuery, PgClientResult, WithPgClient } from '@dataplan/pg';
 import { classifyError } from '../../schema/errors/classifyError.js';
 import { DatabaseUnavailableError, HeimdexError } from '../../runtime/errors/HeimdexError.js';
@@ -44,7 +46,7 @@ export class RequestTransaction implements RequestDatabase {
   };
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: OrgConnections,
     private readonly settings: TransactionSettings,
   ) {}
 
@@ -129,7 +131,7 @@ export class RequestTransaction implements RequestDatabase {
     this.#started ??= (async () => {
       let client: pg.PoolClient;
       try {
-        client = await this.pool.connect();
+        client = await this.pool.acquire(this.settings.claims.orgId);
       } catch (err) {
         throw new DatabaseUnavailableError('no database connection available', { cause: err });
       }

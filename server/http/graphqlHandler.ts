@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type pg from 'pg';
+import type { FairPool } from '../../runtime/db/fairPool.js';
 import { AuthError } from '../auth/AuthError.js';
 import { bearerToken } from '../auth/bearerToken.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
@@ -29,7 +29,8 @@ import {
 export interface GraphqlHandlerDeps {
   apollo: ApolloServer<RequestContext>;
   verifier: TokenVerifier;
-  pool: pg.Pool;
+  /** Request transactions' connections, shared between orgs in turn. */
+  pool: FairPool;
   statementTimeoutMs: number;
   /** False through a transaction-mode pooler (DB_POOLER=transaction). */
   preparedStatements: boolean;

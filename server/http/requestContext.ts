@@ -3,7 +3,7 @@
  * getter on the prototype: Apollo shallow-copies the context object per
  * request, which would otherwise evaluate it.
  */
-import type pg from 'pg';
+import type { FairPool } from '../../runtime/db/fairPool.js';
 import type { RequestClaims } from '../auth/claims.js';
 import type { Logger } from '../../runtime/logger.js';
 import { RequestTransaction } from '../db/requestTransaction.js';
@@ -23,7 +23,7 @@ export class RequestContext implements GatewayContext {
   constructor(
     readonly claims: RequestClaims,
     private readonly log: RequestLog,
-    pool: pg.Pool,
+    pool: FairPool,
     statementTimeoutMs: number,
     preparedStatements: boolean,
   ) {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DocumentNode, ExecutionResult } from 'graphql';
-import type pg from 'pg';
+import type { FairPool } from '../../runtime/db/fairPool.js';
 import type { RequestClaims } from '../auth/claims.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Router } from '../../schema/compose/router.js';
@@ -31,7 +31,7 @@ export interface JobReader {
 
 export function createJobReader(
   router: Router,
-  pool: pg.Pool,
+  pool: FairPool,
   logger: Logger,
   statementTimeoutMs: number,
   /** False behind a transaction pooler (DB_POOLER=transaction): statements run unnamed. */

@@ -25,7 +25,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type pg from 'pg';
+import type { FairPool } from '../../runtime/db/fairPool.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleProtocols } from 'graphql-ws';
 import type { ExecutionArgs } from 'graphql';
@@ -66,7 +66,8 @@ export interface SubscriptionServerDeps {
   server: Server;
   gateway: GatewaySchema;
   verifier: TokenVerifier;
-  pool: pg.Pool;
+  /** The re-reads' connections, as requests get them. */
+  pool: FairPool;
   /** The LISTEN connection's URL (a direct connection, never through a transaction pooler). */
   listenUrl: string;
   logger: Logger;

@@ -152,6 +152,33 @@ describe('loadConfig', () => {
       assert.match(message, new RegExp(name));
   });
 
+  it('gives one org half the API pool unless DB_POOL_MAX_PER_ORG says otherwise, at least 1', () => {
+    const local = (env: Record<string, string>) =>
+      loadConfig({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET, ...env }).database;
+    assert.deepEqual(
+      [local({}), local({ DB_POOL_MAX: '1' }), local({ DB_POOL_MAX: '7' })].map(
+        (db) => db.poolMaxPerOrg,
+      ),
+      [5, 1, 3],
+    );
+    assert.equal(local({ DB_POOL_MAX_PER_ORG: '10' }).poolMaxPerOrg, 10);
+    assert.equal(local({}).poolFair, true);
+    assert.equal(local({ DB_POOL_FAIR: 'off' }).poolFair, false);
+    for (const value of ['0', '11', '2.5']) {
+      assert.match(
+        configError({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET, DB_POOL_MAX_PER_ORG: value }),
+        /DB_POOL_MAX_PER_ORG: must be a whole number from 1 to DB_POOL_MAX/,
+      );
+    }
+  });
+
+  it('refuses DB_POOL_FAIR=off (the plain FIFO pool) outside local mode', () => {
+    assert.match(
+      configError({ HEIMDEX_ENV: 'prod', ...PROD_DB, ...JWKS, DB_POOL_FAIR: 'off' }),
+      /DB_POOL_FAIR: "off" is for benchmarks only and refused when HEIMDEX_ENV=prod/,
+    );
+  });
+
   it('refuses a non-postgres database URL', () => {
     assert.match(
       configError({ DATABASE_URL: 'mysql://x@y/z' }),

@@ -44,12 +44,15 @@ function member(orgId: string): RequestClaims {
 }
 
 function transaction(claims: RequestClaims): RequestTransaction {
-  return new RequestTransaction(pooled, {
-    claims,
-    requestId: randomUUID(),
-    statementTimeoutMs: 5_000,
-    preparedStatements: false,
-  });
+  return new RequestTransaction(
+    { acquire: () => pooled.connect() },
+    {
+      claims,
+      requestId: randomUUID(),
+      statementTimeoutMs: 5_000,
+      preparedStatements: false,
+    },
+  );
 }
 
 before(async () => {

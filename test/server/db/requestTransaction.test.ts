@@ -16,10 +16,13 @@ import { RequestTransaction } from '../../../server/db/requestTransaction.js';
 import type { RequestClaims } from '../../../server/auth/claims.js';
 import { classifyError } from '../../../schema/errors/classifyError.js';
 import { DatabaseUnavailableError, HeimdexError } from '../../../runtime/errors/HeimdexError.js';
+import { FairPool } from '../../../runtime/db/fairPool.js';
 
 const ORG = randomUUID();
 let db: TestDatabase;
 let pool: pg.Pool;
+/** What the API takes request connections from, over `pool`. */
+let requests: FairPool;
 
 const member: RequestClaims = { sub: 'mia', orgId: ORG, role: 'member' };
 
@@ -29,7 +32,7 @@ function transaction(
   requestId = randomUUID(),
   preparedStatements = true,
 ) {
-  return new RequestTransaction(pool, {
+  return new RequestTransaction(requests, {
     claims,
     requestId,
     statementTimeoutMs,
@@ -64,10 +67,14 @@ before(async () => {
     connectionTimeoutMillis: 300,
     application_name: 'heimdex-api',
   });
+  requests = new FairPool(pool, { max: 1, maxPerOrg: 1, connectionTimeoutMs: 300, fair: true });
 });
-afterEach(() => assert.equal(pool.waitingCount, 0));
+afterEach(() => {
+  assert.equal(pool.waitingCount, 0);
+  assert.deepEqual([...requests.usage()], [], 'every connection went back');
+});
 after(async () => {
-  await pool.end();
+  await requests.end();
   await db.drop();
 });
 
@@ -341,7 +348,7 @@ describe('connections', () => {
   });
 
   it('answers SERVICE_UNAVAILABLE when the pool stays full past its timeout', async () => {
-    const holder = await pool.connect();
+    const holder = await requests.acquire(randomUUID());
     try {
       const started = Date.now();
       const tx = transaction();
