@@ -39,6 +39,8 @@ async function startApi(): Promise<ApiProcess> {
     DATABASE_URL: db.urls.admin,
     PORT: String(port),
     DB_POOL_MAX: '4',
+    // The drain test holds four requests of one org on the database at once.
+    DB_POOL_MAX_PER_ORG: '4',
     LOG_LEVEL: 'info',
   });
   await process.waitFor(/"msg":"listening"/, 60_000);
