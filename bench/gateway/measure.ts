@@ -13,10 +13,12 @@ export interface RunResult {
   p99Ms: number;
   cpuUsPerRequest: number;
   failures: number;
+  /** Responses received, whatever their status. */
+  answered: number;
 }
 
 /** User + system CPU time of a process, in microseconds (Linux clock ticks are 10 ms). */
-async function cpuMicros(pid: number): Promise<number> {
+export async function cpuMicros(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
@@ -58,5 +60,6 @@ export async function runLoad(options: {
     p99Ms: result.latency.p99,
     cpuUsPerRequest: total > 0 ? cpu / total : 0,
     failures: result.non2xx + result.errors,
+    answered: total,
   };
 }

@@ -15,6 +15,7 @@ export function summary(runs: RunResult[]): Omit<RunResult, 'failures'> & { fail
     p99Ms: median(runs.map((r) => r.p99Ms)),
     cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
     failures: runs.reduce((sum, r) => sum + r.failures, 0),
+    answered: runs.reduce((sum, r) => sum + r.answered, 0),
   };
 }
 

@@ -11,7 +11,12 @@
  * cost alone), and through a real PgBouncer in transaction mode with as many
  * server connections as the gateway's pool (the extra hop on top).
  *
- * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16), --pooler.
+ * Then the noisy neighbour (noisyNeighbour.ts): org A floods with a heavy
+ * read while org B reads by id; B alone and under the flood, on the fair
+ * pool, on the plain FIFO pool, and with rate limits on.
+ *
+ * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16), --pooler,
+ * --workload all | standard | noisy (all: W1-W3, then the noisy neighbour; --pooler: W1-W3 only).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -29,6 +34,16 @@ import { createSeededDatabase, JOBS_PER_ORG, ORGS } from './seededDatabase.js';
 import { runLoad } from './measure.js';
 import { formatTable, type Row } from './report.js';
 import { workloads, type ServerKind, type Workload } from './workloads.js';
+import {
+  B_CONNECTIONS,
+  FLOOD_CONNECTIONS,
+  formatNoisyTable,
+  HEAVY_READ,
+  NOISY_SERVERS,
+  noisyOrgs,
+  noisyRound,
+  type NoisyRound,
+} from './noisyNeighbour.js';
 
 const WARMUP_S = 2;
 
@@ -86,8 +101,15 @@ await runMain('bench', async ({ onShutdown }) => {
       rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
       pooler: { type: 'boolean', default: false },
+      workload: { type: 'string', default: 'all' },
     },
   });
+  const chosen = values.workload;
+  if (chosen !== 'all' && chosen !== 'standard' && chosen !== 'noisy') {
+    throw new Error(`--workload: all, standard or noisy, not ${chosen}`);
+  }
+  const standard = chosen !== 'noisy';
+  const noisy = !values.pooler && chosen !== 'standard';
   const durationS = Number(values.duration);
   const rounds = Number(values.rounds);
   const connections = Number(values.connections);
@@ -149,10 +171,10 @@ await runMain('bench', async ({ onShutdown }) => {
     await ready(server, all);
     return server;
   };
-  const gateway = await start('gateway', 'gateway', 'dist/server/bin/api.js', {});
-  let contenders: Server[];
-  let baseline: Server;
-  if (values.pooler) {
+  let contenders: Server[] = [];
+  let baseline: Server | undefined;
+  if (standard && values.pooler) {
+    const gateway = await start('gateway', 'gateway', 'dist/server/bin/api.js', {});
     const bouncer = await startPgBouncer(db.adminUrl, { poolSize: 10 });
     stops.push(bouncer.stop);
     const unnamed = await start(
@@ -167,7 +189,8 @@ await runMain('bench', async ({ onShutdown }) => {
     });
     contenders = [gateway, unnamed, pooled];
     baseline = gateway;
-  } else {
+  } else if (standard) {
+    const gateway = await start('gateway', 'gateway', 'dist/server/bin/api.js', {});
     const noCache = await start(
       'gateway, token cache off',
       'gateway',
@@ -199,45 +222,94 @@ await runMain('bench', async ({ onShutdown }) => {
   say(
     `# ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, PostgreSQL ${version}`,
   );
-  say(
-    `# autocannon, ${connections} connections, ${rounds} rounds x ${durationS} s per server, alternating; medians`,
-  );
-
-  const rows: Row[] = [];
-  for (const workload of all) {
-    const running = contenders.filter((s) => !(s.readsOnly && workload.name.startsWith('W3')));
-    const load = (server: Server, seconds: number) =>
-      runLoad({
-        url: server.url,
-        pid: server.child.pid,
-        server: server.kind,
-        workload,
-        connections,
-        durationS: seconds,
-      });
-    for (const server of running) await load(server, WARMUP_S);
-    const byServer = new Map(running.map((s) => [s, [] as Row['runs']]));
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 ? [...running].reverse() : running;
-      for (const server of order) {
-        byServer.get(server)!.push(await load(server, durationS));
+  if (standard && baseline) {
+    say(
+      `# autocannon, ${connections} connections, ${rounds} rounds x ${durationS} s per server, alternating; medians`,
+    );
+    const rows: Row[] = [];
+    for (const workload of all) {
+      const running = contenders.filter((s) => !(s.readsOnly && workload.name.startsWith('W3')));
+      const load = (server: Server, seconds: number) =>
+        runLoad({
+          url: server.url,
+          pid: server.child.pid,
+          server: server.kind,
+          workload,
+          connections,
+          durationS: seconds,
+        });
+      for (const server of running) await load(server, WARMUP_S);
+      const byServer = new Map(running.map((s) => [s, [] as Row['runs']]));
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 ? [...running].reverse() : running;
+        for (const server of order) {
+          byServer.get(server)!.push(await load(server, durationS));
+        }
       }
+      for (const [server, runs] of byServer)
+        rows.push({ workload: workload.name, server: server.label, runs });
+      say(`# ${workload.name} done`);
     }
-    for (const [server, runs] of byServer)
-      rows.push({ workload: workload.name, server: server.label, runs });
-    say(`# ${workload.name} done`);
+    say('');
+    say(formatTable(rows, baseline.label));
+    say('');
+    if (values.pooler) {
+      say('PgBouncer 1.18, pool_mode=transaction, default_pool_size=10 (the gateway pool size).');
+    } else {
+      say(
+        'Both verify HS256 tokens with the same code; the gateway caches verified tokens (by hash),',
+      );
+      say(
+        'PostGraphile verifies each one ("gateway, token cache off" compares without that lever).',
+      );
+      say('W3: the gateway writes the job, its first event, an audit event and the queue job;');
+      say("PostGraphile's CRUD createJob inserts the job (and its queue job) only.");
+    }
   }
-  say('');
-  say(formatTable(rows, baseline.label));
-  say('');
-  if (values.pooler) {
-    say('PgBouncer 1.18, pool_mode=transaction, default_pool_size=10 (the gateway pool size).');
-    await cleanUp();
-    return;
+
+  if (noisy) {
+    const { orgA, w1 } = noisyOrgs(db, (orgId) => tokens.get(orgId)!);
+    const tokenA = tokens.get(orgA)!;
+    const gateways = [];
+    for (const { label, env } of NOISY_SERVERS) {
+      const server = await start(label, 'gateway', 'dist/server/bin/api.js', env);
+      const heavy = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}` },
+        body: JSON.stringify({ query: HEAVY_READ }),
+      });
+      const json = (await heavy.json()) as { data?: { jobs: { nodes: unknown[] } } };
+      if (json.data?.jobs.nodes.length !== 100) throw new Error(`${label}: heavy read failed`);
+      const target = { label, url: server.url, pid: server.child.pid };
+      await runLoad({
+        ...target,
+        server: 'gateway',
+        workload: w1,
+        connections: 4,
+        durationS: WARMUP_S,
+      });
+      gateways.push({ ...target, rounds: [] as NoisyRound[] });
+    }
+    say('');
+    say(
+      `# noisy neighbour: org A ${FLOOD_CONNECTIONS} connections of the 2,100-node list, org B W1 on ${B_CONNECTIONS}; pool 10 (5 per org); ${rounds} rounds x ${durationS} s per phase, alternating; medians`,
+    );
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 ? [...gateways].reverse() : gateways;
+      for (const gateway of order) {
+        gateway.rounds.push(await noisyRound(gateway, w1, tokenA, durationS));
+      }
+      say(`# noisy round ${round + 1} done`);
+    }
+    say('');
+    say(formatNoisyTable(gateways));
+    say('');
+    say("p99 x: B's p99 over its p99 alone on the same gateway. A 2xx/429/400/503: A's answers");
+    say("over all rounds. CPU us/req: the API process, per request answered (A's and B's).");
+    say(
+      '"fair pool" and "FIFO pool" run with RATE_LIMIT=off, so every request of A reaches the pool;',
+    );
+    say('"rate limits on" has the default budgets (500,000 points a minute per org).');
   }
-  say('Both verify HS256 tokens with the same code; the gateway caches verified tokens (by hash),');
-  say('PostGraphile verifies each one ("gateway, token cache off" compares without that lever).');
-  say('W3: the gateway writes the job, its first event, an audit event and the queue job;');
-  say("PostGraphile's CRUD createJob inserts the job (and its queue job) only.");
   await cleanUp();
 });
