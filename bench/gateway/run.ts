@@ -16,7 +16,8 @@
  * pool, on the plain FIFO pool, and with rate limits on.
  *
  * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16), --pooler,
- * --workload all | standard | noisy (all: W1-W3, then the noisy neighbour; --pooler: W1-W3 only).
+ * --workload all | standard | noisy (all: W1-W3, then the noisy neighbour; --pooler: W1-W3 only),
+ * --per-org <n>: DB_POOL_MAX_PER_ORG of the noisy neighbour's fair gateways (default: half the pool).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -102,6 +103,7 @@ await runMain('bench', async ({ onShutdown }) => {
       connections: { type: 'string', default: '16' },
       pooler: { type: 'boolean', default: false },
       workload: { type: 'string', default: 'all' },
+      'per-org': { type: 'string', default: '5' },
     },
   });
   const chosen = values.workload;
@@ -271,8 +273,12 @@ await runMain('bench', async ({ onShutdown }) => {
     const { orgA, w1 } = noisyOrgs(db, (orgId) => tokens.get(orgId)!);
     const tokenA = tokens.get(orgA)!;
     const gateways = [];
+    const perOrg = values['per-org'];
     for (const { label, env } of NOISY_SERVERS) {
-      const server = await start(label, 'gateway', 'dist/server/bin/api.js', env);
+      const server = await start(label, 'gateway', 'dist/server/bin/api.js', {
+        DB_POOL_MAX_PER_ORG: perOrg,
+        ...env,
+      });
       const heavy = await fetch(`${server.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}` },
@@ -292,7 +298,7 @@ await runMain('bench', async ({ onShutdown }) => {
     }
     say('');
     say(
-      `# noisy neighbour: org A ${FLOOD_CONNECTIONS} connections of the 2,100-node list, org B W1 on ${B_CONNECTIONS}; pool 10 (5 per org); ${rounds} rounds x ${durationS} s per phase, alternating; medians`,
+      `# noisy neighbour: org A ${FLOOD_CONNECTIONS} connections of the 2,100-node list, org B W1 on ${B_CONNECTIONS}; pool 10 (${perOrg} per org when fair); ${rounds} rounds x ${durationS} s per phase, alternating; medians`,
     );
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? [...gateways].reverse() : gateways;
