@@ -4,6 +4,7 @@
  * and says what to set.
  */
 import { readFileSync } from 'node:fs';
+import { LOCAL_ORIGINS, parseAllowedOrigins, type AllowedOrigins } from './http/allowedOrigins.js';
 import {
   cleanEnv,
   str,
@@ -195,9 +196,13 @@ const SPECS = {
     default: 15_000,
     desc: 'ping each WebSocket this often; one that does not answer by the next ping is dropped',
   }),
+  CORS_ORIGINS: str({
+    default: undefined,
+    desc: 'comma-separated origins browsers may call the API from (https://app.example.com, or http://host:* for any port); unset: http://localhost:* and http://127.0.0.1:* in local mode, none elsewhere',
+  }),
   WS_ALLOWED_ORIGINS: str({
     default: undefined,
-    desc: 'comma-separated Origins browsers may open WebSockets from; `*` any (the default in local mode); unset elsewhere: none (clients that send no Origin always may)',
+    desc: 'comma-separated Origins browsers may open WebSockets from; `*` any; unset: the CORS_ORIGINS list (clients that send no Origin always may)',
   }),
 
   WORKER_CONCURRENCY: num({ default: 4 }),
@@ -280,19 +285,7 @@ export interface WebSocketConfig {
   maxMessageBytes: number;
   keepAliveMs: number;
   /** Origins a browser may open a socket from; '*': any. */
-  allowedOrigins: '*' | readonly string[];
-}
-
-function allowedOrigins(
-  value: string | undefined,
-  local: boolean,
-): WebSocketConfig['allowedOrigins'] {
-  if (value === undefined) return local ? '*' : [];
-  const origins = value
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-  return origins.includes('*') ? '*' : origins.map((origin) => new URL(origin).origin);
+  allowedOrigins: AllowedOrigins;
 }
 
 export interface Config {
@@ -308,6 +301,8 @@ export interface Config {
     persistedOperationsFile: string | undefined;
     /** Refuse every document that is not in the manifest. */
     persistedOperationsOnly: boolean;
+    /** Origins whose pages may call the API (CORS); never '*'. */
+    corsOrigins: readonly string[];
   };
   websocket: WebSocketConfig;
   logLevel: LogLevel;
@@ -476,12 +471,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (!Number.isInteger(e[name]) || e[name] < 1)
       problems.push(`${name}: must be a whole number, at least 1`);
   }
-  let origins: WebSocketConfig['allowedOrigins'] = [];
+  let corsOrigins: readonly string[] = [];
   try {
-    origins = allowedOrigins(e.WS_ALLOWED_ORIGINS, local);
+    const parsed =
+      e.CORS_ORIGINS === undefined ? undefined : parseAllowedOrigins(e.CORS_ORIGINS, false);
+    corsOrigins = parsed === '*' ? [] : (parsed ?? (local ? LOCAL_ORIGINS : []));
   } catch {
     problems.push(
-      'WS_ALLOWED_ORIGINS: each entry must be an origin like https://app.example.com, or *',
+      'CORS_ORIGINS: each entry must be an origin like https://app.example.com or http://localhost:* (never *)',
+    );
+  }
+  let origins: AllowedOrigins = corsOrigins;
+  try {
+    if (e.WS_ALLOWED_ORIGINS !== undefined)
+      origins = parseAllowedOrigins(e.WS_ALLOWED_ORIGINS, true);
+  } catch {
+    problems.push(
+      'WS_ALLOWED_ORIGINS: each entry must be an origin like https://app.example.com or http://localhost:*, or *',
     );
   }
   for (const name of [
@@ -516,6 +522,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
       persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
       persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
+      corsOrigins,
     },
     websocket: {
       maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,

@@ -80,6 +80,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       trustedProxyHops: config.limits.trustedProxyHops,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       timeouts: config.http.timeouts,
+      corsOrigins: config.http.corsOrigins,
     });
     const subscriptions = await startSubscriptionServer({
       server: api.server,

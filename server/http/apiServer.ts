@@ -1,5 +1,6 @@
 /**
- * The API's HTTP server: routing, a request id on every response, one access
+ * The API's HTTP server: routing (`/graphql` takes GET for queries and POST,
+ * with CORS for the allowed origins), a request id on every response, one access
  * log line per request, and a graceful stop (refuse new work, let in-flight
  * requests finish up to a bound, then close).
  */
@@ -13,6 +14,7 @@ import { sendHealth, sendReadiness } from './health.js';
 import { sendJson } from '../../runtime/http/sendJson.js';
 import { sendGraphqlError } from './sendGraphqlError.js';
 import { RequestLog } from './requestLog.js';
+import { corsHandler } from './cors.js';
 import { serverTimeoutOptions, type ServerTimeouts } from './serverTimeouts.js';
 
 export interface ApiServerDeps extends GraphqlHandlerDeps {
@@ -20,6 +22,8 @@ export interface ApiServerDeps extends GraphqlHandlerDeps {
   readiness: ReadinessCheck;
   shutdownTimeoutMs: number;
   timeouts: ServerTimeouts;
+  /** Origins whose pages may call /graphql (server/http/cors.ts). */
+  corsOrigins: readonly string[];
 }
 
 export interface ApiServer {
@@ -30,12 +34,14 @@ export interface ApiServer {
 
 export function createApiServer(deps: ApiServerDeps): ApiServer {
   let stopping = false;
+  const cors = corsHandler(deps.corsOrigins);
 
   async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog) {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/graphql') {
-      if (req.method === 'POST') return handleGraphql(req, res, deps, log);
-      return sendJson(res, 405, { error: 'use POST' }, { allow: 'POST' });
+      if (cors(req, res)) return;
+      if (req.method === 'POST' || req.method === 'GET') return handleGraphql(req, res, deps, log);
+      return sendJson(res, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' });
     }
     if (req.method === 'GET' && path === '/healthz') return sendHealth(res);
     if (req.method === 'GET' && path === '/readyz') {

@@ -1,5 +1,5 @@
 /**
- * `POST /graphql`: authenticate first (a refused token never reaches the
+ * `POST /graphql` (and `GET /graphql` for queries): authenticate first (a refused token never reaches the
  * database), refuse a caller whose rate budget is already spent, then hand
  * the request to Apollo with a context holding the verified claims and the
  * request's transaction, which is always settled before the response
@@ -49,6 +49,24 @@ function headerMap(req: IncomingMessage): HeaderMap {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return headers;
+}
+
+/**
+ * What a GET sends in its query string, shaped as a body, for the allow-list
+ * (Apollo reads the query string itself). Unparsable JSON is left out, and
+ * Apollo refuses the request.
+ */
+function searchAsBody(search: URLSearchParams): Record<string, unknown> {
+  const json = (name: string): unknown => {
+    const value = search.get(name);
+    if (value === null) return undefined;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  return { query: search.get('query') ?? undefined, extensions: json('extensions') };
 }
 
 /** JSON bodies are parsed here; anything else goes to Apollo as text and is refused there. */
@@ -120,9 +138,12 @@ export async function handleGraphql(
     }
   };
 
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  // GET carries its operation in the query string, and Apollo runs only queries that way.
+  const get = req.method === 'GET';
   let body: unknown;
   try {
-    body = parseBody(await readBody(req, deps.maxBodyBytes), req.headers['content-type']);
+    if (!get) body = parseBody(await readBody(req, deps.maxBodyBytes), req.headers['content-type']);
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
       await rateLimitHeaders();
@@ -137,7 +158,7 @@ export async function handleGraphql(
     throw err;
   }
 
-  if (deps.allowList && !deps.allowList.allows(body)) {
+  if (deps.allowList && !deps.allowList.allows(get ? searchAsBody(url.searchParams) : body)) {
     await rateLimitHeaders();
     sendGraphqlError(
       req,
@@ -150,7 +171,6 @@ export async function handleGraphql(
   }
 
   try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const response = await deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: req.method ?? 'POST',

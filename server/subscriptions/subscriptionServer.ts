@@ -31,6 +31,7 @@ import { handleProtocols } from 'graphql-ws';
 import type { ExecutionArgs } from 'graphql';
 import type { WebSocketConfig } from '../../runtime/config.js';
 import type { Logger } from '../../runtime/logger.js';
+import { originAllowed as isAllowedOrigin } from '../../runtime/http/allowedOrigins.js';
 import { AuthError } from '../auth/AuthError.js';
 import type { RequestClaims } from '../auth/claims.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
@@ -149,8 +150,9 @@ export async function startSubscriptionServer(
   const socketsPerUser = new Map<string, number>();
   let stopping = false;
 
+  // Clients that send no Origin are not browsers: only a browser's page can be another site's.
   const originAllowed = (origin: string | undefined): boolean =>
-    origin === undefined || limits.allowedOrigins === '*' || limits.allowedOrigins.includes(origin);
+    origin === undefined || isAllowedOrigin(limits.allowedOrigins, origin);
 
   const wss = new WebSocketServer({
     noServer: true,

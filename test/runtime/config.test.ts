@@ -187,6 +187,59 @@ describe('loadConfig', () => {
   });
 });
 
+describe('browser origins (CORS_ORIGINS, WS_ALLOWED_ORIGINS)', () => {
+  const LOCAL = { HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET };
+  const PROD = { HEIMDEX_ENV: 'prod', ...PROD_DB, ...JWKS };
+
+  it('local mode: any port of localhost and 127.0.0.1, for HTTP and WebSockets alike', () => {
+    const config = loadConfig(LOCAL);
+    assert.deepEqual(config.http.corsOrigins, ['http://localhost:*', 'http://127.0.0.1:*']);
+    assert.deepEqual(config.websocket.allowedOrigins, config.http.corsOrigins);
+  });
+
+  it('elsewhere: none unless listed', () => {
+    const config = loadConfig(PROD);
+    assert.deepEqual(config.http.corsOrigins, []);
+    assert.deepEqual(config.websocket.allowedOrigins, []);
+  });
+
+  it('WebSockets take the CORS list unless WS_ALLOWED_ORIGINS says otherwise', () => {
+    const listed = loadConfig({
+      ...PROD,
+      CORS_ORIGINS: 'https://App.example.com/, https://b.example.com',
+    });
+    assert.deepEqual(listed.http.corsOrigins, ['https://app.example.com', 'https://b.example.com']);
+    assert.deepEqual(listed.websocket.allowedOrigins, listed.http.corsOrigins);
+    const apart = loadConfig({
+      ...PROD,
+      CORS_ORIGINS: 'https://a.example.com',
+      WS_ALLOWED_ORIGINS: '*',
+    });
+    assert.equal(apart.websocket.allowedOrigins, '*');
+    assert.deepEqual(apart.http.corsOrigins, ['https://a.example.com']);
+  });
+
+  it('refuses * and anything that is not an origin in CORS_ORIGINS', () => {
+    for (const value of [
+      '*',
+      'https://a.example.com/app',
+      'app.example.com',
+      'https://u:p@a.example.com',
+      'file:///x',
+    ]) {
+      assert.match(
+        configError({ ...PROD, CORS_ORIGINS: value }),
+        /CORS_ORIGINS: each entry must be an origin/,
+        value,
+      );
+    }
+    assert.match(
+      configError({ ...PROD, WS_ALLOWED_ORIGINS: 'https://a.example.com/x' }),
+      /WS_ALLOWED_ORIGINS: each entry/,
+    );
+  });
+});
+
 describe('the config summary', () => {
   it('masks passwords in URLs and leaves secrets out', () => {
     const config = loadConfig({

@@ -3,7 +3,8 @@
  * "Errors clients see"): 503 + Retry-After when the database was
  * unreachable, 429 when over a rate budget (its headers are the HTTP
  * layer's: server/http/graphqlHandler.ts), 400 when the request was refused before execution, 500 or
- * 403 when nothing could be answered; 200 when some data came back.
+ * 403 when nothing could be answered; 200 when some data came back; 405
+ * (Apollo's) for a mutation sent with GET.
  * Responses carry private data: never cached.
  */
 import type { FormattedExecutionResult } from 'graphql';
@@ -31,6 +32,8 @@ export function httpStatusPlugin(): ApolloServerPlugin<RequestContext> {
         willSendResponse({ response }) {
           response.http.headers.set('cache-control', 'no-store');
           if (response.body.kind !== 'single') return Promise.resolve();
+          // Apollo's own answer to a mutation sent by GET (405, Allow: POST) stands.
+          if (response.http.status === 405) return Promise.resolve();
           const status = responseStatus(response.body.singleResult);
           if (status !== undefined) response.http.status = status;
           if (status === 503) response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
