@@ -196,6 +196,15 @@ const SPECS = {
     default: 15_000,
     desc: 'ping each WebSocket this often; one that does not answer by the next ping is dropped',
   }),
+  SLOW_REQUEST_MS: num({
+    default: 1_000,
+    desc: 'a GraphQL request slower than this is logged at warn (slow request)',
+  }),
+  IDE: str({
+    choices: ['on', 'off'],
+    default: undefined,
+    desc: 'the GraphQL IDE (Ruru) on GET /graphql for browsers; default on in local mode, off elsewhere; on is refused outside local and dev',
+  }),
   CORS_ORIGINS: str({
     default: undefined,
     desc: 'comma-separated origins browsers may call the API from (https://app.example.com, or http://host:* for any port); unset: http://localhost:* and http://127.0.0.1:* in local mode, none elsewhere',
@@ -301,6 +310,10 @@ export interface Config {
     persistedOperationsFile: string | undefined;
     /** Refuse every document that is not in the manifest. */
     persistedOperationsOnly: boolean;
+    /** Requests slower than this are logged at warn. */
+    slowRequestMs: number;
+    /** Serve the GraphQL IDE (server/http/ide.ts): local mode, or dev with IDE=on. */
+    ide: boolean;
     /** Origins whose pages may call the API (CORS); never '*'. */
     corsOrigins: readonly string[];
   };
@@ -500,6 +513,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
     problems.push('HTTP_REQUEST_TIMEOUT_MS: must not be shorter than HTTP_HEADERS_TIMEOUT_MS');
   }
+  if (!Number.isInteger(e.SLOW_REQUEST_MS) || e.SLOW_REQUEST_MS < 0) {
+    problems.push('SLOW_REQUEST_MS: must be a whole number of milliseconds, 0 or more');
+  }
+  if (e.IDE === 'on' && env !== 'local' && env !== 'dev') {
+    problems.push(
+      `IDE: "on" is for local and dev deployments only, refused when HEIMDEX_ENV=${env}`,
+    );
+  }
   if (e.PERSISTED_OPERATIONS_ONLY && !e.PERSISTED_OPERATIONS_FILE) {
     problems.push('PERSISTED_OPERATIONS_ONLY: needs PERSISTED_OPERATIONS_FILE, the list it allows');
   }
@@ -522,6 +543,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
       persistedOperationsFile: e.PERSISTED_OPERATIONS_FILE,
       persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY,
+      slowRequestMs: e.SLOW_REQUEST_MS,
+      ide: (e.IDE ?? (local ? 'on' : 'off')) === 'on',
       corsOrigins,
     },
     websocket: {

@@ -19,6 +19,7 @@ import { buildGatewaySchema } from '../schema/buildGatewaySchema.js';
 import { createApolloServer, exposesSchema } from './http/apolloServer.js';
 import { loadPersistedOperations } from './http/persistedOperations.js';
 import { createApiServer } from './http/apiServer.js';
+import { createIde, exampleOperations } from './http/ide.js';
 import { RateLimits } from './http/rateLimits.js';
 import {
   startSubscriptionServer,
@@ -81,6 +82,13 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       timeouts: config.http.timeouts,
       corsOrigins: config.http.corsOrigins,
+      slowRequestMs: config.http.slowRequestMs,
+      ide: config.http.ide
+        ? createIde({
+            devSecret: config.auth.provider === 'dev' ? config.auth.secret : undefined,
+            examples: await exampleOperations(),
+          })
+        : undefined,
     });
     const subscriptions = await startSubscriptionServer({
       server: api.server,

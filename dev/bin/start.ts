@@ -14,14 +14,12 @@ import {
 } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import { prepareDatabase } from '../prepareDatabase.js';
-import { signDevToken } from '../../server/auth/devToken.js';
+import { LOCAL_DEMO_ORG, signDevToken } from '../../server/auth/devToken.js';
 import { LOCAL_SERVICES } from '../localServices.js';
 import { childEnv, startChild, type RunningChild } from '../../runtime/process/childProcess.js';
 import { waitUntilReady } from '../waitUntilReady.js';
 import { runMain } from '../../runtime/process/runMain.js';
 
-/** The org the printed dev token belongs to. */
-const LOCAL_DEMO_ORG = 'a0000000-0000-4000-8000-000000000001';
 const READY_TIMEOUT_MS = 60_000;
 
 async function printWelcome(config: Config, base: string): Promise<void> {
@@ -38,6 +36,9 @@ async function printWelcome(config: Config, base: string): Promise<void> {
     [
       '',
       `Heimdex is running: ${base}/graphql`,
+      ...(config.http.ide
+        ? [`GraphQL IDE (with a dev token): open ${base}/graphql in a browser`]
+        : []),
       `Dev token (org ${LOCAL_DEMO_ORG}, admin, 12 h; more with npm run token):`,
       `  export TOKEN=${token}`,
       'Try:',

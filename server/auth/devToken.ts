@@ -3,6 +3,9 @@ import { SignJWT } from 'jose';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER } from '../../runtime/config.js';
 import type { AppRole } from './claims.js';
 
+/** The org of the dev token `npm start` prints and the local IDE carries. */
+export const LOCAL_DEMO_ORG = 'a0000000-0000-4000-8000-000000000001';
+
 export interface DevTokenClaims {
   orgId: string;
   sub: string;

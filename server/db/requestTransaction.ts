@@ -41,6 +41,8 @@ export class RequestTransaction implements RequestDatabase {
   #broken = false;
   #failure: unknown;
   #finished = false;
+  #beganAt = 0;
+  #durationMs: number | undefined;
   readonly #onClientError = (): void => {
     this.#broken = true;
   };
@@ -54,6 +56,11 @@ export class RequestTransaction implements RequestDatabase {
   setReadOnly(readOnly: boolean): void {
     if (this.#started) throw new Error('the transaction has already begun');
     this.#readOnly = readOnly;
+  }
+
+  /** Milliseconds from `begin` (sent with the first statement) to the end of commit or rollback. */
+  get durationMs(): number | undefined {
+    return this.#durationMs;
   }
 
   get began(): boolean {
@@ -74,6 +81,7 @@ export class RequestTransaction implements RequestDatabase {
     // call is the first statement the server runs: it carries the begin.
     const first = !this.#begun;
     this.#begun = true;
+    if (first) this.#beganAt = performance.now();
     try {
       if (first) {
         return await queryWithTransactionStart<R>(client, config, this.#readOnly, this.settings);
@@ -121,6 +129,7 @@ export class RequestTransaction implements RequestDatabase {
       this.#broken = true;
       error = asDatabaseError(err);
     } finally {
+      if (this.#begun) this.#durationMs = performance.now() - this.#beganAt;
       client.off('error', this.#onClientError);
       client.release(this.#broken);
     }

@@ -1,6 +1,6 @@
 /**
  * The API's HTTP server: routing (`/graphql` takes GET for queries and POST,
- * with CORS for the allowed origins), a request id on every response, one access
+ * with CORS for the allowed origins; the IDE for browsers where it is on), a request id on every response, one access
  * log line per request, and a graceful stop (refuse new work, let in-flight
  * requests finish up to a bound, then close).
  */
@@ -13,8 +13,10 @@ import { handleGraphql, type GraphqlHandlerDeps } from './graphqlHandler.js';
 import { sendHealth, sendReadiness } from './health.js';
 import { sendJson } from '../../runtime/http/sendJson.js';
 import { sendGraphqlError } from './sendGraphqlError.js';
-import { RequestLog } from './requestLog.js';
+import { RequestLog, roundMs } from './requestLog.js';
+import { outcomeOf } from './responseOutcome.js';
 import { corsHandler } from './cors.js';
+import { IDE_STATIC_PATH, type Ide } from './ide.js';
 import { serverTimeoutOptions, type ServerTimeouts } from './serverTimeouts.js';
 
 export interface ApiServerDeps extends GraphqlHandlerDeps {
@@ -22,8 +24,12 @@ export interface ApiServerDeps extends GraphqlHandlerDeps {
   readiness: ReadinessCheck;
   shutdownTimeoutMs: number;
   timeouts: ServerTimeouts;
+  /** A /graphql request slower than this is logged at warn. */
+  slowRequestMs: number;
   /** Origins whose pages may call /graphql (server/http/cors.ts). */
   corsOrigins: readonly string[];
+  /** The GraphQL IDE for browsers (server/http/ide.ts); unset: off. */
+  ide?: Ide | undefined;
 }
 
 export interface ApiServer {
@@ -37,11 +43,16 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   const cors = corsHandler(deps.corsOrigins);
 
   async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog) {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') {
+      // Before CORS: the page (with its token) is for this origin only.
+      if (deps.ide?.wants(req)) return deps.ide.page(req, res);
       if (cors(req, res)) return;
       if (req.method === 'POST' || req.method === 'GET') return handleGraphql(req, res, deps, log);
       return sendJson(res, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' });
+    }
+    if (deps.ide && req.method === 'GET' && path.startsWith(IDE_STATIC_PATH)) {
+      return deps.ide.asset(req, res);
     }
     if (req.method === 'GET' && path === '/healthz') return sendHealth(res);
     if (req.method === 'GET' && path === '/readyz') {
@@ -70,17 +81,33 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
         sendGraphqlError(req, res, 500, 'INTERNAL_SERVER_ERROR', message);
       }
     } finally {
-      const level = req.url?.startsWith('/graphql') ? 'info' : 'debug';
-      if (log.enabled(level)) {
-        const entry = {
-          method: req.method,
-          path: req.url,
-          status: res.statusCode,
-          durationMs: Math.round((performance.now() - started) * 10) / 10,
-        };
-        log.logger[level](entry, 'request');
-      }
+      logRequest(req, res, log, performance.now() - started);
     }
+  }
+
+  /**
+   * One line per request: for /graphql at info (warn, as `slow request`,
+   * over SLOW_REQUEST_MS) with the operation, its cost, the outcome code, the
+   * org (bound earlier) and the time in the transaction; never the query
+   * string, which may hold variables. Other paths at debug.
+   */
+  function logRequest(req: IncomingMessage, res: ServerResponse, log: RequestLog, ms: number) {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const graphql = path === '/graphql';
+    const slow = graphql && ms > deps.slowRequestMs;
+    const level = slow ? 'warn' : graphql ? 'info' : 'debug';
+    if (!log.enabled(level)) return;
+    const entry = {
+      method: req.method,
+      path,
+      status: res.statusCode,
+      durationMs: roundMs(ms),
+      ...(graphql && {
+        outcome: outcomeOf(res) ?? (res.statusCode < 400 ? 'OK' : undefined),
+        ...log.summary,
+      }),
+    };
+    log.logger[level](entry, slow ? 'slow request' : 'request');
   }
 
   const server = createServer(serverTimeoutOptions(deps.timeouts), (req, res) => {

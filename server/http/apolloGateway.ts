@@ -24,12 +24,25 @@ export interface RequestLimits {
   rateLimits: RateLimits | undefined;
 }
 
+function noOperation(name: string | undefined): GraphQLError {
+  const message = name
+    ? `The document has no operation named "${name}".`
+    : 'The document has several operations: send operationName to say which one to run.';
+  return clientError('BAD_USER_INPUT', message);
+}
+
 export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): GatewayInterface {
   const queryCost = new QueryCost(gateway.publicSchema, limits.maxQueryNodes);
   const { rateLimits } = limits;
   const executor: GatewayExecutor = async (requestContext) => {
     const context = requestContext.context as RequestContext;
     const { document, operation } = requestContext;
+    // Apollo hands over a request whose operationName names no operation of the document.
+    if (!operation) return { errors: [noOperation(requestContext.request.operationName)] };
+    context.usage.operation = {
+      name: requestContext.operationName ?? undefined,
+      type: operation.operation,
+    };
     // Every variable is coerced here against the public schema, before the
     // cost, so their refusal is told apart from any other failure that leaves
     // a result without data.

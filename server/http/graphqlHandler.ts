@@ -16,9 +16,10 @@ import { sendAuthFailure } from './authFailure.js';
 import type { PersistedOperations } from './persistedOperations.js';
 import { BodyTooLargeError, readBody } from './readBody.js';
 import { sendGraphqlError } from './sendGraphqlError.js';
-import type { RequestLog } from './requestLog.js';
+import { roundMs, type RequestLog } from './requestLog.js';
 import { RequestContext } from './requestContext.js';
 import { clientAddress } from './clientAddress.js';
+import { recordOutcome } from './responseOutcome.js';
 import type { RateLimits } from './rateLimits.js';
 import {
   logRateLimited,
@@ -194,7 +195,13 @@ export async function handleGraphql(
   } finally {
     // Nothing executed (a refused document) or an unexpected failure: release the connection.
     await context.db.finish(false);
-    const { cost } = context.usage;
-    if (cost) log.bind({ nodes: cost.nodes });
+    const { cost, operation, outcome } = context.usage;
+    log.summary = {
+      operationName: operation?.name,
+      operationType: operation?.type,
+      nodes: cost?.nodes,
+      dbMs: roundMs(context.db.durationMs),
+    };
+    if (outcome) recordOutcome(res, outcome);
   }
 }

@@ -14,6 +14,10 @@ import type { RateLimitState } from './rateLimits.js';
 /** What the request spends: its cost (schema/) and, here, its rate budget after spending it. */
 export interface ApiUsage extends RequestUsage {
   rateLimit?: RateLimitState;
+  /** The operation that ran (known once Apollo resolved it), for the request's log line and metrics. */
+  operation?: { name: string | undefined; type: 'query' | 'mutation' | 'subscription' };
+  /** The first error code of the response, or OK. */
+  outcome?: string;
 }
 
 export class RequestContext implements GatewayContext {

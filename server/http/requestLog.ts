@@ -5,8 +5,26 @@
  */
 import type { Logger } from '../../runtime/logger.js';
 
+/** Milliseconds to one decimal, as log lines carry them. */
+export function roundMs(ms: number): number;
+export function roundMs(ms: number | undefined): number | undefined;
+export function roundMs(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(ms * 10) / 10;
+}
+
+/** What the request's one log line says of the GraphQL it ran (server/http/apiServer.ts). */
+export interface RequestSummary {
+  operationName?: string | undefined;
+  operationType?: string | undefined;
+  /** The cost: nodes the operation may return (schema/limits/queryCost.ts). */
+  nodes?: number | undefined;
+  /** Time spent in the request's transaction, begin to commit. */
+  dbMs?: number | undefined;
+}
+
 export class RequestLog {
   #bindings: Record<string, unknown>;
+  summary: RequestSummary = {};
   #logger: Logger | undefined;
 
   constructor(
@@ -27,7 +45,7 @@ export class RequestLog {
     return this.#logger;
   }
 
-  enabled(level: 'debug' | 'info'): boolean {
+  enabled(level: 'debug' | 'info' | 'warn'): boolean {
     return this.base.isLevelEnabled(level);
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../../runtime/errors/errorCodes.js';
 import { sendJson } from '../../runtime/http/sendJson.js';
+import { recordOutcome } from './responseOutcome.js';
 
 /** GraphQL over HTTP: answer in the media type the client asked for. */
 export function graphqlMediaType(req: IncomingMessage): string {
@@ -18,6 +19,7 @@ export function sendGraphqlError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
+  recordOutcome(res, code);
   sendJson(
     res,
     status,

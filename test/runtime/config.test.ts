@@ -240,6 +240,33 @@ describe('browser origins (CORS_ORIGINS, WS_ALLOWED_ORIGINS)', () => {
   });
 });
 
+describe('the GraphQL IDE (IDE)', () => {
+  const PROD = { ...PROD_DB, ...JWKS };
+
+  it('is on in local mode and off elsewhere unless asked', () => {
+    assert.equal(loadConfig({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET }).http.ide, true);
+    assert.equal(
+      loadConfig({ HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET, IDE: 'off' }).http.ide,
+      false,
+    );
+    for (const env of ['dev', 'staging', 'prod']) {
+      assert.equal(loadConfig({ HEIMDEX_ENV: env, ...PROD }).http.ide, false, env);
+    }
+  });
+
+  it('IDE=on is allowed in dev deployments only', () => {
+    assert.equal(loadConfig({ HEIMDEX_ENV: 'dev', ...PROD, IDE: 'on' }).http.ide, true);
+    for (const env of ['staging', 'prod']) {
+      assert.match(
+        configError({ HEIMDEX_ENV: env, ...PROD, IDE: 'on' }),
+        new RegExp(
+          `IDE: "on" is for local and dev deployments only, refused when HEIMDEX_ENV=${env}`,
+        ),
+      );
+    }
+  });
+});
+
 describe('the config summary', () => {
   it('masks passwords in URLs and leaves secrets out', () => {
     const config = loadConfig({

@@ -5,7 +5,8 @@
  * layer's: server/http/graphqlHandler.ts), 400 when the request was refused before execution, 500 or
  * 403 when nothing could be answered; 200 when some data came back; 405
  * (Apollo's) for a mutation sent with GET.
- * Responses carry private data: never cached.
+ * Responses carry private data: never cached. The first error code (or OK)
+ * is the request's outcome, for its log line.
  */
 import type { FormattedExecutionResult } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -29,9 +30,11 @@ export function httpStatusPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     requestDidStart: () =>
       Promise.resolve({
-        willSendResponse({ response }) {
+        willSendResponse({ response, contextValue }) {
           response.http.headers.set('cache-control', 'no-store');
           if (response.body.kind !== 'single') return Promise.resolve();
+          const firstCode = response.body.singleResult.errors?.[0]?.extensions?.['code'];
+          contextValue.usage.outcome = typeof firstCode === 'string' ? firstCode : 'OK';
           // Apollo's own answer to a mutation sent by GET (405, Allow: POST) stands.
           if (response.http.status === 405) return Promise.resolve();
           const status = responseStatus(response.body.singleResult);
