@@ -12,7 +12,12 @@ import { CONFIG_VARIABLES } from '../../runtime/config.js';
 import { projectRoot } from '../../runtime/paths.js';
 
 const read = (file: string): string => readFileSync(path.join(projectRoot, file), 'utf8');
-const DOCS = ['README.md', ...readdirSync(path.join(projectRoot, 'docs')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(projectRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** The rows of the first table under a `## heading`, as arrays of cells. */
 function tableUnder(markdown: string, heading: string): string[][] {
