@@ -1,14 +1,14 @@
 /**
  * PostGraphile v5 standalone (grafserv on node http) for the benchmark: the
  * gateway's PostGraphile preset, the same token verification, and the
- * claims as pgSettings through PostGraphile's stock pg adaptor. The one
- * addition: PostGraphile's CRUD `createJob` on `jobs` (insert only: no event
- * or audit rows), so W3 has something to compare with.
+ * claims as pgSettings through PostGraphile's stock pg adaptor. For W3 it
+ * exposes the bench database's app_public.bench_create_job (a custom mutation,
+ * as a PostGraphile user would write one), which calls the same
+ * app_private.create_job as the gateway's createJob: the same writes.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { postgraphile } from 'postgraphile';
 import { makePgService } from 'postgraphile/adaptors/pg';
-import { pgSmartTags } from 'postgraphile/utils';
 import { grafserv } from 'grafserv/node';
 import { loadConfig } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -42,16 +42,8 @@ await runMain('postgraphile-standalone', async ({ onShutdown }) => {
       };
     },
   });
-  const insertJobs = pgSmartTags(
-    [
-      { kind: 'class', match: 'app_public.jobs', tags: { behavior: '+insert' } },
-      { kind: 'attribute', match: 'app_public.jobs.type', tags: { behavior: '+insert' } },
-    ],
-    null,
-    { name: 'BenchInsertJobsPlugin' },
-  );
   const preset = makePgPreset(pgService);
-  const pgl = postgraphile({ ...preset, plugins: [...(preset.plugins ?? []), insertJobs] });
+  const pgl = postgraphile(preset);
   const handler = pgl.createServ(grafserv).createHandler();
   const server = createServer((req, res) => {
     verifier

@@ -15,6 +15,9 @@
  * read while org B reads by id; B alone and under the flood, on the fair
  * pool, on the plain FIFO pool, and with rate limits on.
  *
+ * --extra "label:NAME=value,..." adds a gateway with those settings to W1-W3 (repeatable),
+ * e.g. --extra "rate limits off:RATE_LIMIT=off".
+ *
  * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16), --pooler,
  * --workload all | standard | noisy (all: W1-W3, then the noisy neighbour; --pooler: W1-W3 only),
  * --per-org <n>: DB_POOL_MAX_PER_ORG of the noisy neighbour's fair gateways (default: half the pool).
@@ -104,6 +107,7 @@ await runMain('bench', async ({ onShutdown }) => {
       pooler: { type: 'boolean', default: false },
       workload: { type: 'string', default: 'all' },
       'per-org': { type: 'string', default: '5' },
+      extra: { type: 'string', multiple: true, default: [] },
     },
   });
   const chosen = values.workload;
@@ -207,7 +211,20 @@ await runMain('bench', async ({ onShutdown }) => {
       'dist/bench/gateway/postgraphileServer.js',
       { AUTH_TOKEN_CACHE_SIZE: '0' },
     );
-    contenders = [gateway, noCache, standalone];
+    // --extra "label:NAME=value,NAME=value": one more gateway with those settings,
+    // measured in the same rounds (rate limits off, tracing or metrics on...).
+    const extras: Server[] = [];
+    for (const spec of values.extra) {
+      const [label, settings = ''] = spec.split(/:(.*)/s);
+      const env = Object.fromEntries(
+        settings
+          .split(',')
+          .filter(Boolean)
+          .map((pair) => pair.split(/=(.*)/s).slice(0, 2) as [string, string]),
+      );
+      extras.push(await start(`gateway, ${label}`, 'gateway', 'dist/server/bin/api.js', env));
+    }
+    contenders = [gateway, noCache, ...extras, standalone];
     baseline = standalone;
   }
 
@@ -265,7 +282,7 @@ await runMain('bench', async ({ onShutdown }) => {
         'PostGraphile verifies each one ("gateway, token cache off" compares without that lever).',
       );
       say('W3: the gateway writes the job, its first event, an audit event and the queue job;');
-      say("PostGraphile's CRUD createJob inserts the job (and its queue job) only.");
+      say('PostGraphile calls the same app_private.create_job through a custom mutation.');
     }
   }
 

@@ -42,6 +42,18 @@ async function seed(
       `insert into app_public.job_events (job_id, org_id, ts, prev_status, next_status, stage, progress)
        select id, org_id, created_at, null, 'queued', null, 0 from app_public.jobs`,
     );
+    // PostGraphile standalone's W3: members may not insert jobs directly
+    // (000019), so it creates jobs the way a PostGraphile user would, through a
+    // function in its schema that calls the same app_private.create_job as the
+    // gateway: the same job, event, audit row and queue job. Bench database only.
+    await client.query(
+      `create function app_public.bench_create_job(job_type app_public.job_type)
+         returns app_public.jobs language sql volatile
+       as $$ select (c.job).* from app_private.create_job(job_type, null, null, null, null, 10000, 25) as c $$`,
+    );
+    await client.query(
+      'grant execute on function app_public.bench_create_job(app_public.job_type) to heimdex_member',
+    );
     await client.query('analyze');
     const { rows } = await client.query<{ orgId: string; id: string }>(
       'select org_id as "orgId", id from app_public.jobs tablesample bernoulli (1) limit 1000',

@@ -23,7 +23,7 @@ export function workloads(db: SeededDatabase, tokenOf: (orgId: string) => string
     gateway:
       'mutation CreateJob { createJob(input: { type: MOCK_PROCESS }) { job { id status } } }',
     postgraphile:
-      'mutation CreateJob { createJob(input: { job: { type: MOCK_PROCESS } }) { job { id status } } }',
+      'mutation CreateJob { createJob: benchCreateJob(input: { jobType: MOCK_PROCESS }) { job: result { id status } } }',
   };
   const org = (n: number) => db.orgs[n % db.orgs.length]!;
   return [
