@@ -196,6 +196,14 @@ const SPECS = {
     default: 15_000,
     desc: 'ping each WebSocket this often; one that does not answer by the next ping is dropped',
   }),
+  METRICS_PORT: port({
+    default: undefined,
+    desc: 'serve Prometheus metrics on GET /metrics on this port (never PORT); unset: no metrics endpoint',
+  }),
+  WORKER_METRICS_PORT: port({
+    default: undefined,
+    desc: "the worker's metrics port when it runs beside the API (npm start sets METRICS_PORT + 1); unset: METRICS_PORT",
+  }),
   SLOW_REQUEST_MS: num({
     default: 1_000,
     desc: 'a GraphQL request slower than this is logged at warn (slow request)',
@@ -342,6 +350,8 @@ export interface Config {
     healthPort: number | undefined;
     stageDurationMs: number;
   };
+  /** Prometheus endpoints (runtime/metrics/metricsServer.ts); unset: none. */
+  metrics: { apiPort: number | undefined; workerPort: number | undefined };
   /** What an org may ask of the queue; the job mutations apply it. */
   jobs: { maxActivePerOrg: number; maxAttempts: number };
   shutdownTimeoutMs: number;
@@ -516,6 +526,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(e.SLOW_REQUEST_MS) || e.SLOW_REQUEST_MS < 0) {
     problems.push('SLOW_REQUEST_MS: must be a whole number of milliseconds, 0 or more');
   }
+  const workerMetricsPort = e.WORKER_METRICS_PORT ?? e.METRICS_PORT;
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    problems.push('METRICS_PORT: must not be PORT; metrics are never served on the public port');
+  }
+  if (workerMetricsPort !== undefined && workerMetricsPort === e.WORKER_HEALTH_PORT) {
+    problems.push("WORKER_METRICS_PORT: must not be the worker's health port (WORKER_HEALTH_PORT)");
+  }
+  if (e.WORKER_METRICS_PORT !== undefined && e.WORKER_METRICS_PORT === e.PORT) {
+    problems.push("WORKER_METRICS_PORT: must not be PORT, the API's public port");
+  }
   if (e.IDE === 'on' && env !== 'local' && env !== 'dev') {
     problems.push(
       `IDE: "on" is for local and dev deployments only, refused when HEIMDEX_ENV=${env}`,
@@ -596,6 +616,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       stageDurationMs: e.JOB_STAGE_DURATION_MS,
     },
+    metrics: { apiPort: e.METRICS_PORT, workerPort: workerMetricsPort },
     jobs: { maxActivePerOrg: e.JOBS_MAX_ACTIVE_PER_ORG, maxAttempts: e.JOBS_MAX_ATTEMPTS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
@@ -652,6 +673,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
         ? { ...auth, secret: '[set]' }
         : { ...auth, jwksUrl: maskUrl(auth.jwksUrl) },
     worker: config.worker,
+    metrics: config.metrics,
     jobs: config.jobs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   };

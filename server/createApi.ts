@@ -20,6 +20,8 @@ import { createApolloServer, exposesSchema } from './http/apolloServer.js';
 import { loadPersistedOperations } from './http/persistedOperations.js';
 import { createApiServer } from './http/apiServer.js';
 import { createIde, exampleOperations } from './http/ide.js';
+import { ApiMetrics } from './http/apiMetrics.js';
+import { startMetricsServer, type MetricsServer } from '../runtime/metrics/metricsServer.js';
 import { RateLimits } from './http/rateLimits.js';
 import {
   startSubscriptionServer,
@@ -32,6 +34,8 @@ export interface Api {
   pool: pg.Pool;
   /** Where requests get their connections: per-org queues, in turn, a share each. */
   requestPool: FairPool;
+  /** Prometheus metrics, served on METRICS_PORT; none without it. */
+  metrics: ApiMetrics | undefined;
   /** GraphQL subscriptions over WebSocket on the same server. */
   subscriptions: SubscriptionServer;
   /** Listens on `port` (0: any free port) and resolves the address. */
@@ -52,7 +56,17 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
   const closePools = async (): Promise<void> => {
     await Promise.all([requestPool.end(), readinessPool.end()]);
   };
-  const verifier = createTokenVerifier(config.auth, logger);
+  const metrics =
+    config.metrics.apiPort === undefined
+      ? undefined
+      : new ApiMetrics(() => {
+          // Requests wait in the fair pool's per-org queues, not in pg's.
+          let waiting = pool.waitingCount;
+          for (const org of requestPool.usage().values()) waiting += org.waiting;
+          return { total: pool.totalCount, idle: pool.idleCount, waiting };
+        });
+  const verifier = createTokenVerifier(config.auth, logger, (how) => metrics?.tokenVerified(how));
+  let metricsServer: MetricsServer | undefined;
   const rateLimits = config.limits.rate && new RateLimits(config.limits.rate);
   try {
     const gateway = await buildGatewaySchema(pool, config.jobs);
@@ -82,6 +96,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       timeouts: config.http.timeouts,
       corsOrigins: config.http.corsOrigins,
+      metrics,
       slowRequestMs: config.http.slowRequestMs,
       ide: config.http.ide
         ? createIde({
@@ -109,9 +124,18 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       persisted,
       persistedOnly: persistedOperationsOnly,
     });
+    if (metrics && config.metrics.apiPort !== undefined) {
+      metricsServer = await startMetricsServer({
+        registry: metrics.registry,
+        host: config.http.host,
+        port: config.metrics.apiPort,
+        logger,
+      });
+    }
     let stopped: Promise<void> | undefined;
     return {
       server: api.server,
+      metrics,
       pool,
       requestPool,
       subscriptions,
@@ -128,7 +152,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       stop() {
         stopped ??= (async () => {
           // Sockets close with 1001 while HTTP drains; readiness already says no.
-          await Promise.all([subscriptions.stop(), api.stop()]);
+          await Promise.all([subscriptions.stop(), api.stop(), metricsServer?.close()]);
           verifier.close();
           await closePools();
         })();
@@ -136,6 +160,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       },
     };
   } catch (err) {
+    await metricsServer?.close();
     verifier.close();
     await closePools();
     throw err;

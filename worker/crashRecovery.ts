@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { WorkerEvents } from 'graphile-worker';
+import type { WorkerMetrics } from './workerMetrics.js';
 import type { Logger } from '../runtime/logger.js';
 
 export interface CrashRecovery {
@@ -24,6 +25,7 @@ export function startCrashRecovery(options: {
   heartbeatMs: number;
   staleAfterMs: number;
   logger: Logger;
+  metrics?: WorkerMetrics | undefined;
 }): CrashRecovery {
   const { pool, events, heartbeatMs, staleAfterMs } = options;
   const logger = options.logger.child({ component: 'crash-recovery' });
@@ -40,6 +42,7 @@ export function startCrashRecovery(options: {
       text: 'select app_private.worker_heartbeat($1, $2, $3)',
       values: [poolId, hostname().slice(0, 255), process.pid],
     });
+    options.metrics?.heartbeat();
   };
 
   const sweep = async (): Promise<void> => {
@@ -50,6 +53,7 @@ export function startCrashRecovery(options: {
     });
     const freed = rows[0]?.freed ?? [];
     if (freed.length > 0) {
+      options.metrics?.forcedUnlocks(freed.length);
       logger.warn(
         { poolIds: freed, staleAfterMs },
         'freed the job locks of worker pools that stopped heart-beating; their jobs run again',

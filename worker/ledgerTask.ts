@@ -22,6 +22,7 @@ import { queueJobOf, stopRetrying, type QueueJob } from './queueJob.js';
 import { TransitionFailed } from './ledger.js';
 import type { JobErrorCode, JobRun, Ledger, LedgerState, Stage } from './ledger.js';
 import type { Logger } from '../runtime/logger.js';
+import type { WorkerMetrics } from './workerMetrics.js';
 
 /** A failure the work itself decides on, with the code and message the ledger records. */
 export class StageFailure extends Error {
@@ -61,6 +62,8 @@ export interface LedgerTaskDeps {
   pool: pg.Pool;
   ledger: Ledger;
   logger: Logger;
+  /** Prometheus metrics (worker/workerMetrics.ts); none without a metrics port. */
+  metrics?: WorkerMetrics | undefined;
 }
 
 function runOf(payload: unknown, queueJob: QueueJob): JobRun | null {
@@ -101,9 +104,10 @@ export function ledgerTask(
   deps: LedgerTaskDeps,
   work: (ctx: RunContext) => Promise<void>,
 ): (payload: unknown, helpers: JobHelpers) => Promise<void> {
-  const { ledger, pool } = deps;
+  const { ledger, pool, metrics } = deps;
   return async (payload, helpers) => {
     const queueJob = queueJobOf(helpers.job);
+    const type = helpers.job.task_identifier;
     const given = runOf(payload, queueJob);
     if (!given) {
       deps.logger.error(
@@ -117,6 +121,13 @@ export function ledgerTask(
     let run: JobRun = given;
     let logger = deps.logger.child({ jobId: run.jobId, orgId: run.orgId, attempt: run.attempt });
     let stage: Stage | null = null;
+    let stageStartedAt = performance.now();
+    /** The current stage ends (for its duration histogram). */
+    const endStage = (): void => {
+      if (stage !== null)
+        metrics?.stageDone(type, stage, (performance.now() - stageStartedAt) / 1000);
+      stageStartedAt = performance.now();
+    };
 
     const settle = async (err: unknown): Promise<void> => {
       if (err instanceof RunStopped) {
@@ -146,6 +157,7 @@ export function ledgerTask(
       const willRetry = queueJob.attempts < queueJob.maxAttempts;
       const recorded = await ledger.fail(run, { willRetry, ...failure });
       if (recorded.outcome === 'canceled') return;
+      metrics?.jobFailed(type, !willRetry);
       logger.warn(
         { err, stage, code: failure.code, willRetry, outcome: recorded.outcome },
         willRetry
@@ -175,6 +187,8 @@ export function ledgerTask(
         logger.warn({ stage: begun.stage }, 'resuming a job an earlier run left running');
       }
       stage = begun.stage ?? null;
+      metrics?.jobStarted(type);
+      stageStartedAt = performance.now();
       await work({
         run,
         begun,
@@ -182,10 +196,13 @@ export function ledgerTask(
         logger,
         async enterStage(next, progress) {
           checked(await ledger.enterStage(run, next, progress), `stage ${next}`);
+          endStage();
           stage = next;
         },
         async succeed(result) {
           checked(await ledger.succeed(run, result), 'succeeding');
+          endStage();
+          metrics?.jobSucceeded(type);
         },
       });
     } catch (err) {

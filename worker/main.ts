@@ -3,7 +3,8 @@
  * heimdex_worker (WORKER_DATABASE_URL, or derived from DATABASE_URL in local
  * mode) to a database `migrate` has already prepared, and with DB_POOLER=transaction
  * also to DIRECT_DATABASE_URL for its LISTEN; SIGTERM/SIGINT drain it
- * and exit 0. With WORKER_HEALTH_PORT set it also serves GET /healthz there.
+ * and exit 0. With WORKER_HEALTH_PORT set it also serves GET /healthz there;
+ * with WORKER_METRICS_PORT (or METRICS_PORT), GET /metrics for Prometheus.
  */
 import { loadConfig, maskUrl, summarizeConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
@@ -11,6 +12,7 @@ import { directRoleUrl, roleUrl } from '../runtime/db/roleUrls.js';
 import { runMain } from '../runtime/process/runMain.js';
 import { startWorker, type RunningWorker } from './startWorker.js';
 import { startHealthServer } from './healthServer.js';
+import { startMetricsServer } from '../runtime/metrics/metricsServer.js';
 
 await runMain('worker', async ({ onShutdown, shutdown }) => {
   const config = loadConfig();
@@ -34,13 +36,24 @@ await runMain('worker', async ({ onShutdown, shutdown }) => {
     });
     onShutdown(health.close);
   }
+  const metricsPort = config.metrics.workerPort;
   worker = await startWorker({
     connectionString: url,
     directConnectionString: directUrl,
     config,
     logger,
+    collectMetrics: metricsPort !== undefined,
   });
   onShutdown(worker.stop);
+  if (worker.metrics && metricsPort !== undefined) {
+    const metrics = await startMetricsServer({
+      registry: worker.metrics.registry,
+      host: config.http.host,
+      port: metricsPort,
+      logger,
+    });
+    onShutdown(metrics.close);
+  }
   const ended = await Promise.race([
     shutdown.then(() => null),
     worker.done.then(

@@ -14,6 +14,7 @@ import { Ledger } from './ledger.js';
 import { startCrashRecovery } from './crashRecovery.js';
 import { mockProcess } from './tasks/mock_process.js';
 import { createWorkerPool } from './workerPool.js';
+import { WorkerMetrics } from './workerMetrics.js';
 
 /** After the drain bound, how long interrupted jobs get to give themselves back. */
 const RELEASE_GRACE_MS = 5_000;
@@ -23,6 +24,8 @@ export type WorkerHealth = { ok: true } | { ok: false; reason: string };
 
 export interface RunningWorker {
   events: WorkerEvents;
+  /** With collectMetrics: the worker's Prometheus metrics. */
+  metrics: WorkerMetrics | undefined;
   /** Cheap: no query of its own, it reads what the last heartbeat found. */
   health(): WorkerHealth;
   /** Settles when the worker stops: resolves after `stop()`, rejects on a fatal error. */
@@ -53,6 +56,8 @@ export async function startWorker(options: {
   logger: Logger;
   /** graphile-worker's event emitter, for callers that watch jobs (benchmarks). */
   events?: WorkerEvents;
+  /** Count Prometheus metrics (RunningWorker.metrics), for the caller to serve (worker/main.ts). */
+  collectMetrics?: boolean;
 }): Promise<RunningWorker> {
   const { logger } = options;
   const { worker: settings, database, shutdownTimeoutMs } = options.config;
@@ -65,6 +70,7 @@ export async function startWorker(options: {
     logger,
   });
   const { pool } = connections;
+  const metrics = options.collectMetrics ? new WorkerMetrics(pool, logger) : undefined;
 
   const recovery = startCrashRecovery({
     pool,
@@ -72,6 +78,7 @@ export async function startWorker(options: {
     heartbeatMs: settings.heartbeatMs,
     staleAfterMs: settings.staleAfterMs,
     logger,
+    metrics,
   });
   const ledger = new Ledger(pool, settings.reconnectTimeoutMs, logger);
 
@@ -93,6 +100,7 @@ export async function startWorker(options: {
           pool,
           ledger,
           logger,
+          metrics,
           stageDurationMs: settings.stageDurationMs,
         }),
       },
@@ -124,6 +132,7 @@ export async function startWorker(options: {
   );
   return {
     events,
+    metrics,
     done: runner.promise,
     health() {
       if (stopping) return { ok: false, reason: 'shutting down' };

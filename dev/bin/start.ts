@@ -72,6 +72,11 @@ await runMain('start', async ({ onShutdown, shutdown }) => {
     DATABASE_URL: db.adminUrl,
     GRAPHILE_ENV: 'development',
     ...(config.auth.provider === 'dev' && { DEV_JWT_SECRET: config.auth.secret }),
+    // Each process its own metrics port: the worker the next one, unless given one.
+    ...(config.metrics.apiPort !== undefined &&
+      config.metrics.workerPort === config.metrics.apiPort && {
+        WORKER_METRICS_PORT: String(config.metrics.apiPort + 1),
+      }),
   });
   const children: RunningChild[] = [];
   let stopping = false;

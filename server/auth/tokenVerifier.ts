@@ -76,13 +76,21 @@ function makeVerify(
   };
 }
 
-export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVerifier {
+export function createTokenVerifier(
+  auth: AuthConfig,
+  logger: Logger,
+  /** Told of every accepted token: its signature checked now, or earlier (cached). */
+  onAccepted?: (how: 'verified' | 'cached') => void,
+): TokenVerifier {
   const cache = new TokenCache(auth.tokenCacheSize);
   const { verify, close } = makeVerify(auth, logger, () => cache.clear());
   const verifyWithExpiry = async (token: string): Promise<VerifiedToken> => {
     const key = TokenCache.keyOf(token);
     const cached = cache.lookup(key);
-    if (cached) return cached;
+    if (cached) {
+      onAccepted?.('cached');
+      return cached;
+    }
     let payload: JWTPayload;
     try {
       payload = await verify(token);
@@ -94,6 +102,7 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
     // jose required exp and iat: the token ends at exp or its maximum age.
     const endsAtMs = Math.min(payload.exp ?? 0, (payload.iat ?? 0) + auth.maxTokenAgeS) * 1000;
     cache.set(key, claims, endsAtMs);
+    onAccepted?.('verified');
     return { claims, endsAtMs };
   };
   return {

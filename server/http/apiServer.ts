@@ -89,11 +89,23 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
    * One line per request: for /graphql at info (warn, as `slow request`,
    * over SLOW_REQUEST_MS) with the operation, its cost, the outcome code, the
    * org (bound earlier) and the time in the transaction; never the query
-   * string, which may hold variables. Other paths at debug.
+   * string, which may hold variables. Other paths at debug. The same
+   * observation goes to the metrics, for GraphQL requests.
    */
   function logRequest(req: IncomingMessage, res: ServerResponse, log: RequestLog, ms: number) {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const graphql = path === '/graphql';
+    const outcome = outcomeOf(res) ?? (res.statusCode < 400 ? 'OK' : `HTTP_${res.statusCode}`);
+    if (log.graphql && deps.metrics) {
+      const { operationName, operationType, dbMs } = log.summary;
+      deps.metrics.request({
+        operationName,
+        operationType,
+        outcome,
+        seconds: ms / 1000,
+        dbSeconds: dbMs === undefined ? undefined : dbMs / 1000,
+      });
+    }
     const slow = graphql && ms > deps.slowRequestMs;
     const level = slow ? 'warn' : graphql ? 'info' : 'debug';
     if (!log.enabled(level)) return;
@@ -102,10 +114,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       path,
       status: res.statusCode,
       durationMs: roundMs(ms),
-      ...(graphql && {
-        outcome: outcomeOf(res) ?? (res.statusCode < 400 ? 'OK' : undefined),
-        ...log.summary,
-      }),
+      ...(graphql && { outcome, ...log.summary }),
     };
     log.logger[level](entry, slow ? 'slow request' : 'request');
   }

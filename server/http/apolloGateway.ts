@@ -58,11 +58,15 @@ export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): Ga
     const measured = queryCost.measure(document, operation, requestContext.request.variables);
     if ('errors' in measured) return refused(measured.errors);
     context.usage.cost = measured.cost;
-    if (measured.refusal) return { errors: [measured.refusal] };
+    if (measured.refusal) {
+      context.usage.refusedBy = 'cost';
+      return { errors: [measured.refusal] };
+    }
     if (rateLimits) {
       const points = pointsFor(measured.cost);
       const state = (context.usage.rateLimit = await rateLimits.spend(context.claims, points));
       if (state.refusedBy) {
+        context.usage.refusedBy = 'rate_limit';
         const message = rateLimitMessage(state, points);
         return { errors: [clientError('RATE_LIMITED', message, undefined, undefined, { points })] };
       }

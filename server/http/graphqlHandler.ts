@@ -21,6 +21,7 @@ import { RequestContext } from './requestContext.js';
 import { clientAddress } from './clientAddress.js';
 import { recordOutcome } from './responseOutcome.js';
 import type { RateLimits } from './rateLimits.js';
+import type { ApiMetrics } from './apiMetrics.js';
 import {
   logRateLimited,
   rateLimitHeaders as headersFor,
@@ -42,6 +43,8 @@ export interface GraphqlHandlerDeps {
   rateLimits: RateLimits | undefined;
   /** Proxies whose X-Forwarded-For entries are trusted (server/http/clientAddress.ts). */
   trustedProxyHops: number;
+  /** Prometheus metrics (server/http/apiMetrics.ts); none without METRICS_PORT. */
+  metrics?: ApiMetrics | undefined;
 }
 
 function headerMap(req: IncomingMessage): HeaderMap {
@@ -94,12 +97,16 @@ async function authenticate(
     const spent = address !== undefined && (await deps.rateLimits?.badTokensSpent(address));
     if (spent) {
       const claims = deps.verifier.cached(token);
-      if (!claims) sendRateLimited(req, res, spent, log.logger, { ip: address });
+      if (!claims) {
+        deps.metrics?.refused('bad_token_budget');
+        sendRateLimited(req, res, spent, log.logger, { ip: address });
+      }
       return claims;
     }
     return await deps.verifier.verify(token);
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;
+    deps.metrics?.authFailure(err.reason);
     if (address !== undefined && err.code === 'UNAUTHENTICATED') {
       await deps.rateLimits?.badToken(address);
     }
@@ -114,12 +121,14 @@ export async function handleGraphql(
   deps: GraphqlHandlerDeps,
   log: RequestLog,
 ): Promise<void> {
+  log.graphql = true;
   const claims = await authenticate(req, res, deps, log);
   if (!claims) return;
   log.bind({ orgId: claims.orgId, sub: claims.sub, role: claims.role });
   const { rateLimits } = deps;
   const spent = await rateLimits?.check(claims);
   if (spent) {
+    deps.metrics?.refused('rate_limit');
     sendRateLimited(req, res, spent, log.logger);
     return;
   }
@@ -195,7 +204,8 @@ export async function handleGraphql(
   } finally {
     // Nothing executed (a refused document) or an unexpected failure: release the connection.
     await context.db.finish(false);
-    const { cost, operation, outcome } = context.usage;
+    const { cost, operation, outcome, refusedBy } = context.usage;
+    if (refusedBy) deps.metrics?.refused(refusedBy);
     log.summary = {
       operationName: operation?.name,
       operationType: operation?.type,

@@ -18,6 +18,8 @@ export interface ApiUsage extends RequestUsage {
   operation?: { name: string | undefined; type: 'query' | 'mutation' | 'subscription' };
   /** The first error code of the response, or OK. */
   outcome?: string;
+  /** Refused by a limit before it ran (the cost over MAX_QUERY_NODES, or over a rate budget). */
+  refusedBy?: 'cost' | 'rate_limit';
 }
 
 export class RequestContext implements GatewayContext {

@@ -25,6 +25,8 @@ export interface RequestSummary {
 export class RequestLog {
   #bindings: Record<string, unknown>;
   summary: RequestSummary = {};
+  /** A GraphQL request (not a preflight, the IDE's page or an asset): counted in the metrics. */
+  graphql = false;
   #logger: Logger | undefined;
 
   constructor(

@@ -267,6 +267,37 @@ describe('the GraphQL IDE (IDE)', () => {
   });
 });
 
+describe('metrics ports (METRICS_PORT, WORKER_METRICS_PORT)', () => {
+  const LOCAL = { HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET };
+
+  it('none unless asked; the worker uses METRICS_PORT unless given its own', () => {
+    assert.deepEqual(loadConfig(LOCAL).metrics, { apiPort: undefined, workerPort: undefined });
+    assert.deepEqual(loadConfig({ ...LOCAL, METRICS_PORT: '9464' }).metrics, {
+      apiPort: 9464,
+      workerPort: 9464,
+    });
+    assert.deepEqual(
+      loadConfig({ ...LOCAL, METRICS_PORT: '9464', WORKER_METRICS_PORT: '9465' }).metrics,
+      { apiPort: 9464, workerPort: 9465 },
+    );
+  });
+
+  it('never the public port, nor the worker health port', () => {
+    assert.match(
+      configError({ ...LOCAL, PORT: '4000', METRICS_PORT: '4000' }),
+      /METRICS_PORT: must not be PORT/,
+    );
+    assert.match(
+      configError({ ...LOCAL, PORT: '4000', WORKER_METRICS_PORT: '4000' }),
+      /WORKER_METRICS_PORT: must not be PORT/,
+    );
+    assert.match(
+      configError({ ...LOCAL, METRICS_PORT: '9464', WORKER_HEALTH_PORT: '9464' }),
+      /WORKER_METRICS_PORT: must not be the worker's health port/,
+    );
+  });
+});
+
 describe('the config summary', () => {
   it('masks passwords in URLs and leaves secrets out', () => {
     const config = loadConfig({
