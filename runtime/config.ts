@@ -17,6 +17,7 @@ import {
   EnvMissingError,
   type CleanedEnv,
 } from 'envalid';
+import { tracingConfig, TRACING_SPECS, type TracingConfig } from './tracingConfig.js';
 
 export const HEIMDEX_ENVS = ['local', 'dev', 'staging', 'prod'] as const;
 export type HeimdexEnv = (typeof HEIMDEX_ENVS)[number];
@@ -249,6 +250,7 @@ const SPECS = {
     desc: 'the most attempts a job may ask for (1 to 25); a larger maxAttempts is lowered to it',
   }),
   SHUTDOWN_TIMEOUT_MS: num({ default: 10_000 }),
+  ...TRACING_SPECS,
 };
 
 /** Every variable the processes read (the README's configuration table lists each). */
@@ -355,6 +357,8 @@ export interface Config {
   /** What an org may ask of the queue; the job mutations apply it. */
   jobs: { maxActivePerOrg: number; maxAttempts: number };
   shutdownTimeoutMs: number;
+  /** OpenTelemetry traces (runtime/tracingConfig.ts); undefined: off. */
+  tracing: TracingConfig | undefined;
 }
 
 function readVersion(): string {
@@ -545,6 +549,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('PERSISTED_OPERATIONS_ONLY: needs PERSISTED_OPERATIONS_FILE, the list it allows');
   }
 
+  const tracing = tracingConfig(e, problems);
+
   if (problems.length > 0 || !auth) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -619,6 +625,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metrics: { apiPort: e.METRICS_PORT, workerPort: workerMetricsPort },
     jobs: { maxActivePerOrg: e.JOBS_MAX_ACTIVE_PER_ORG, maxAttempts: e.JOBS_MAX_ATTEMPTS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    tracing,
   };
 }
 
@@ -676,6 +683,14 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
     metrics: config.metrics,
     jobs: config.jobs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    // Header values often carry a collector's key.
+    tracing: config.tracing
+      ? {
+          ...config.tracing,
+          url: maskUrl(config.tracing.url),
+          headers: Object.fromEntries(Object.keys(config.tracing.headers).map((k) => [k, '[set]'])),
+        }
+      : 'off',
   };
 }
 

@@ -37,6 +37,11 @@ export interface GatewayContext {
   /** Bound to the request id. */
   logger: Logger;
   /**
+   * The W3C traceparent of the operation's span when the request is traced
+   * (a job created now carries it, so the worker's spans join the trace).
+   */
+  readonly traceparent?: string | undefined;
+  /**
    * What the request spends, shared with the HTTP layer (Apollo runs on a
    * shallow copy of the context, so this is an object, not a field to set).
    */

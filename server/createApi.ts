@@ -23,6 +23,7 @@ import { createIde, exampleOperations } from './http/ide.js';
 import { ApiMetrics } from './http/apiMetrics.js';
 import { startMetricsServer, type MetricsServer } from '../runtime/metrics/metricsServer.js';
 import { RateLimits } from './http/rateLimits.js';
+import { startTracing } from '../runtime/tracing/startTracing.js';
 import {
   startSubscriptionServer,
   type SubscriptionServer,
@@ -68,6 +69,9 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
   const verifier = createTokenVerifier(config.auth, logger, (how) => metrics?.tokenVerified(how));
   let metricsServer: MetricsServer | undefined;
   const rateLimits = config.limits.rate && new RateLimits(config.limits.rate);
+  const tracing =
+    config.tracing &&
+    (await startTracing(config.tracing, { name: 'heimdex-api', version: config.version }, logger));
   try {
     const gateway = await buildGatewaySchema(pool, config.jobs);
     const { persistedOperationsFile, persistedOperationsOnly } = config.http;
@@ -104,6 +108,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
             examples: await exampleOperations(),
           })
         : undefined,
+      tracer: tracing?.tracer,
     });
     const subscriptions = await startSubscriptionServer({
       server: api.server,
@@ -155,6 +160,8 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
           await Promise.all([subscriptions.stop(), api.stop(), metricsServer?.close()]);
           verifier.close();
           await closePools();
+          // Last: the spans of the requests that just drained are exported.
+          await tracing?.shutdown();
         })();
         return stopped;
       },
@@ -163,6 +170,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
     await metricsServer?.close();
     verifier.close();
     await closePools();
+    await tracing?.shutdown();
     throw err;
   }
 }

@@ -28,6 +28,8 @@ export interface LedgerState {
   jobId?: string;
   /** (start only) With jobId: that job's max_attempts. */
   maxAttempts?: number;
+  /** The W3C traceparent of the request that created the job, if it was traced (000020). */
+  traceparent?: string | null;
 }
 
 /** One run of one job: whose it is, and graphile-worker's attempt number (the fencing token). */

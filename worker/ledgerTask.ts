@@ -23,6 +23,8 @@ import { TransitionFailed } from './ledger.js';
 import type { JobErrorCode, JobRun, Ledger, LedgerState, Stage } from './ledger.js';
 import type { Logger } from '../runtime/logger.js';
 import type { WorkerMetrics } from './workerMetrics.js';
+import type { Tracer } from '@opentelemetry/api';
+import { JobTrace, type RunEnding } from './jobTrace.js';
 
 /** A failure the work itself decides on, with the code and message the ledger records. */
 export class StageFailure extends Error {
@@ -64,6 +66,8 @@ export interface LedgerTaskDeps {
   logger: Logger;
   /** Prometheus metrics (worker/workerMetrics.ts); none without a metrics port. */
   metrics?: WorkerMetrics | undefined;
+  /** Set only when tracing is on: each run is spans of its job's trace (worker/jobTrace.ts). */
+  tracer?: Tracer | undefined;
 }
 
 function runOf(payload: unknown, queueJob: QueueJob): JobRun | null {
@@ -128,9 +132,12 @@ export function ledgerTask(
         metrics?.stageDone(type, stage, (performance.now() - stageStartedAt) / 1000);
       stageStartedAt = performance.now();
     };
+    let jobTrace: JobTrace | undefined;
+    let ending: RunEnding = { status: 'succeeded' };
 
     const settle = async (err: unknown): Promise<void> => {
       if (err instanceof RunStopped) {
+        ending = { status: err.reason };
         switch (err.reason) {
           case 'canceled':
             logger.info({ stage }, 'job canceled; stopped with no further events');
@@ -148,6 +155,7 @@ export function ledgerTask(
         }
       }
       if (helpers.abortSignal.aborted) {
+        ending = { status: 'released' };
         const released = await ledger.release(run, queueJob);
         if (released.outcome === 'canceled') return;
         logger.info({ stage, outcome: released.outcome }, 'worker shutting down; job released');
@@ -155,8 +163,15 @@ export function ledgerTask(
       }
       const failure = failureOf(err, stage);
       const willRetry = queueJob.attempts < queueJob.maxAttempts;
-      const recorded = await ledger.fail(run, { willRetry, ...failure });
-      if (recorded.outcome === 'canceled') return;
+      ending = { status: willRetry ? 'queued' : 'dead_letter', code: failure.code };
+      const fail = () => ledger.fail(run, { willRetry, ...failure });
+      const recorded = await (jobTrace
+        ? jobTrace.transition('job fail', fail, failure.code)
+        : fail());
+      if (recorded.outcome === 'canceled') {
+        ending = { status: 'canceled' };
+        return;
+      }
       metrics?.jobFailed(type, !willRetry);
       logger.warn(
         { err, stage, code: failure.code, willRetry, outcome: recorded.outcome },
@@ -168,7 +183,12 @@ export function ledgerTask(
     };
 
     try {
-      const begun = checked(await ledger.start(run, queueJob.id), 'starting');
+      const startTime = Date.now();
+      const started = await ledger.start(run, queueJob.id);
+      if (deps.tracer) {
+        jobTrace = new JobTrace(deps.tracer, type, run, queueJob.id, started, startTime);
+      }
+      const begun = checked(started, 'starting');
       if (begun.jobId && begun.jobId !== run.jobId) {
         // The org's job of higher priority took this turn (and this queue job).
         logger.info(
@@ -180,6 +200,7 @@ export function ledgerTask(
         logger = deps.logger.child({ jobId: run.jobId, orgId: run.orgId, attempt: run.attempt });
       }
       if (begun.outcome === 'finished') {
+        ending = { status: begun.status ?? 'finished' };
         logger.info({ status: begun.status }, 'job already finished; redelivery is a no-op');
         return;
       }
@@ -189,6 +210,7 @@ export function ledgerTask(
       stage = begun.stage ?? null;
       metrics?.jobStarted(type);
       stageStartedAt = performance.now();
+      if (stage) jobTrace?.stage(stage);
       await work({
         run,
         begun,
@@ -198,15 +220,22 @@ export function ledgerTask(
           checked(await ledger.enterStage(run, next, progress), `stage ${next}`);
           endStage();
           stage = next;
+          jobTrace?.stage(next);
         },
         async succeed(result) {
-          checked(await ledger.succeed(run, result), 'succeeding');
+          const succeed = () => ledger.succeed(run, result);
+          checked(
+            await (jobTrace ? jobTrace.transition('job succeed', succeed) : succeed()),
+            'succeeding',
+          );
           endStage();
           metrics?.jobSucceeded(type);
         },
       });
     } catch (err) {
       await settle(err);
+    } finally {
+      jobTrace?.end(ending);
     }
   };
 }

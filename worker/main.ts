@@ -13,6 +13,7 @@ import { runMain } from '../runtime/process/runMain.js';
 import { startWorker, type RunningWorker } from './startWorker.js';
 import { startHealthServer } from './healthServer.js';
 import { startMetricsServer } from '../runtime/metrics/metricsServer.js';
+import { startTracing } from '../runtime/tracing/startTracing.js';
 
 await runMain('worker', async ({ onShutdown, shutdown }) => {
   const config = loadConfig();
@@ -23,6 +24,16 @@ await runMain('worker', async ({ onShutdown, shutdown }) => {
     { config: summarizeConfig(config), url: maskUrl(url), directUrl: maskUrl(directUrl) },
     'starting worker',
   );
+
+  const tracing =
+    config.tracing &&
+    (await startTracing(
+      config.tracing,
+      { name: 'heimdex-worker', version: config.version },
+      logger,
+    ));
+  // Cleanups run last-registered first: the spans of the last jobs are exported after the drain.
+  if (tracing) onShutdown(tracing.shutdown);
 
   let worker: RunningWorker | undefined = undefined; // set once it runs; probes read it
   if (config.worker.healthPort !== undefined) {
@@ -43,6 +54,7 @@ await runMain('worker', async ({ onShutdown, shutdown }) => {
     config,
     logger,
     collectMetrics: metricsPort !== undefined,
+    tracer: tracing?.tracer,
   });
   onShutdown(worker.stop);
   if (worker.metrics && metricsPort !== undefined) {

@@ -15,6 +15,7 @@ import { startCrashRecovery } from './crashRecovery.js';
 import { mockProcess } from './tasks/mock_process.js';
 import { createWorkerPool } from './workerPool.js';
 import { WorkerMetrics } from './workerMetrics.js';
+import type { Tracer } from '@opentelemetry/api';
 
 /** After the drain bound, how long interrupted jobs get to give themselves back. */
 const RELEASE_GRACE_MS = 5_000;
@@ -58,6 +59,8 @@ export async function startWorker(options: {
   events?: WorkerEvents;
   /** Count Prometheus metrics (RunningWorker.metrics), for the caller to serve (worker/main.ts). */
   collectMetrics?: boolean;
+  /** Set only when tracing is on (worker/main.ts): each job run is spans of its job's trace. */
+  tracer?: Tracer | undefined;
 }): Promise<RunningWorker> {
   const { logger } = options;
   const { worker: settings, database, shutdownTimeoutMs } = options.config;
@@ -101,6 +104,7 @@ export async function startWorker(options: {
           ledger,
           logger,
           metrics,
+          tracer: options.tracer,
           stageDurationMs: settings.stageDurationMs,
         }),
       },

@@ -7,7 +7,8 @@
  * from the caller's claims. A known idempotency key returns the org's
  * existing job; two concurrent creates with the same key meet at the unique
  * constraint, and the second returns the first's job. `maxAttempts`, given
- * or the default, is lowered to the configured maximum.
+ * or the default, is lowered to the configured maximum. The job keeps the
+ * trace of the request that created it, when there is one.
  */
 import type { RequestDatabase } from '../context.js';
 import type { CreateJobInput } from '../typegraphql/CreateJobInput.js';
@@ -16,7 +17,7 @@ import { jobFromLedgerCall } from './jobColumns.js';
 import type { JobLimits } from './jobLimits.js';
 
 const CREATE_JOB = jobFromLedgerCall(
-  'app_private.create_job($1, $2, $3, $4, $5, $6, $7)',
+  'app_private.create_job($1, $2, $3, $4, $5, $6, $7, $8)',
   'r.created',
 );
 
@@ -24,6 +25,8 @@ export async function createJob(
   db: RequestDatabase,
   input: CreateJobInput,
   limits: JobLimits,
+  /** The creating request's trace (sql/migrations/000020_job_traceparent.sql); none: not traced. */
+  traceparent?: string,
 ): Promise<{ job: Job; created: boolean }> {
   const { rows } = await db.query<Job & { created: boolean }>({
     text: CREATE_JOB,
@@ -35,6 +38,7 @@ export async function createJob(
       input.maxAttempts ?? null,
       limits.maxActivePerOrg,
       limits.maxAttempts,
+      traceparent ?? null,
     ],
   });
   const row = rows[0];

@@ -31,6 +31,8 @@ const rules: PgSmartTagRule[] = [
   },
   // The job's turn in the fair queue is for the database and DBAs, not clients.
   { kind: 'attribute', match: 'app_public.jobs.queue_turn', tags: { behavior: '-*' } },
+  // The creating request's trace is for the worker and operators (000020).
+  { kind: 'attribute', match: 'app_public.jobs.traceparent', tags: { behavior: '-*' } },
   // Filters and orderings clients may use; everything else is off by default.
   ...['app_public.jobs.status', 'app_public.jobs.type'].map((match): PgSmartTagRule => ({
     kind: 'attribute',

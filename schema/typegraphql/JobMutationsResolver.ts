@@ -22,7 +22,7 @@ export class JobMutationsResolver {
     input: CreateJobInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<CreateJobPayload> {
-    return createJob(ctx.db, input, this.limits);
+    return createJob(ctx.db, input, this.limits, ctx.traceparent);
   }
 
   @Mutation(() => Job, {

@@ -14,6 +14,7 @@
  */
 import pg from 'pg';
 import type { OrgConnections } from '../../runtime/db/fairPool.js';
+import type { Span } from '@opentelemetry/api';
 import type { PgClient, PgClientQuery, PgClientResult, WithPgClient } from '@dataplan/pg';
 import { classifyError } from '../../schema/errors/classifyError.js';
 import { DatabaseUnavailableError, HeimdexError } from '../../runtime/errors/HeimdexError.js';
@@ -25,6 +26,22 @@ import {
   queryWithTransactionStart,
   type TransactionSettings,
 } from './transactionStart.js';
+import { spanFailed, type RequestTrace } from '../http/requestTrace.js';
+
+/** A span's name for a statement: its first keyword (`db select`, `db with`). */
+function statementSpanName(text: string): string {
+  const verb = /^\s*([a-z]+)/i.exec(text)?.[1];
+  return verb ? `db ${verb.toLowerCase()}` : 'db statement';
+}
+
+/** What a failed statement's span may say: its SQLSTATE, never the message (it can quote values). */
+function failure(err: unknown): Record<string, string> {
+  const code = (err as { code?: unknown } | null)?.code;
+  return {
+    'error.type': typeof code === 'string' ? code : 'connection',
+    ...(typeof code === 'string' && { 'db.response.status_code': code }),
+  };
+}
 
 /** Errors below SQL (no SQLSTATE) mean the connection itself is unusable. */
 function asDatabaseError(err: unknown): unknown {
@@ -50,6 +67,8 @@ export class RequestTransaction implements RequestDatabase {
   constructor(
     private readonly pool: OrgConnections,
     private readonly settings: TransactionSettings,
+    /** With tracing on: each statement, the connection wait and the commit are spans of it. */
+    private readonly trace?: RequestTrace,
   ) {}
 
   /** Queries run read-only (the default); mutations read-write. Only before the first statement. */
@@ -67,8 +86,36 @@ export class RequestTransaction implements RequestDatabase {
     return this.#started !== undefined;
   }
 
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     statement: Statement,
+  ): Promise<pg.QueryResult<R>> {
+    return this.trace ? this.#tracedQuery<R>(this.trace, statement) : this.#query<R>(statement);
+  }
+
+  /** The statement's text but never its values. */
+  async #tracedQuery<R extends pg.QueryResultRow>(
+    trace: RequestTrace,
+    statement: Statement,
+  ): Promise<pg.QueryResult<R>> {
+    const span = trace.start(statementSpanName(statement.text), {
+      'db.system.name': 'postgresql',
+      'db.query.text': statement.text,
+    });
+    try {
+      const result = await this.#query<R>(statement, span);
+      if (result.rowCount !== null) span.setAttribute('db.response.returned_rows', result.rowCount);
+      return result;
+    } catch (err) {
+      spanFailed(span, failure(err));
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  async #query<R extends pg.QueryResultRow>(
+    statement: Statement,
+    span?: Span,
   ): Promise<pg.QueryResult<R>> {
     if (this.#finished) throw new Error('the request transaction is already over');
     const client = await this.#connection();
@@ -84,6 +131,8 @@ export class RequestTransaction implements RequestDatabase {
     if (first) this.#beganAt = performance.now();
     try {
       if (first) {
+        // begin and the settings went out in the same write as this statement
+        span?.setAttributes({ 'heimdex.db.begin': true, 'heimdex.db.read_only': this.#readOnly });
         return await queryWithTransactionStart<R>(client, config, this.#readOnly, this.settings);
       }
       return await client.query<R>(config as pg.QueryConfig);
@@ -121,14 +170,19 @@ export class RequestTransaction implements RequestDatabase {
     const client = this.#client;
     if (!client) return;
     let error: unknown;
+    let span: Span | undefined;
     try {
       if (this.#begun && !this.#broken) {
-        await client.query(commit && !this.#failure ? 'commit' : 'rollback');
+        const end = commit && !this.#failure ? 'commit' : 'rollback';
+        span = this.trace?.start(`db ${end}`, { 'db.system.name': 'postgresql' });
+        await client.query(end);
       }
     } catch (err) {
       this.#broken = true;
       error = asDatabaseError(err);
+      if (span) spanFailed(span, failure(err));
     } finally {
+      span?.end();
       if (this.#begun) this.#durationMs = performance.now() - this.#beganAt;
       client.off('error', this.#onClientError);
       client.release(this.#broken);
@@ -139,10 +193,15 @@ export class RequestTransaction implements RequestDatabase {
   #connection(): Promise<pg.PoolClient> {
     this.#started ??= (async () => {
       let client: pg.PoolClient;
+      // The wait for a pooled connection (long when the pool is exhausted).
+      const span = this.trace?.start('db connect', { 'db.system.name': 'postgresql' });
       try {
         client = await this.pool.acquire(this.settings.claims.orgId);
       } catch (err) {
+        if (span) spanFailed(span, failure(err));
         throw new DatabaseUnavailableError('no database connection available', { cause: err });
+      } finally {
+        span?.end();
       }
       this.#client = client;
       client.on('error', this.#onClientError);

@@ -18,6 +18,8 @@ import { outcomeOf } from './responseOutcome.js';
 import { corsHandler } from './cors.js';
 import { IDE_STATIC_PATH, type Ide } from './ide.js';
 import { serverTimeoutOptions, type ServerTimeouts } from './serverTimeouts.js';
+import { RequestTrace } from './requestTrace.js';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface ApiServerDeps extends GraphqlHandlerDeps {
   logger: Logger;
@@ -30,6 +32,8 @@ export interface ApiServerDeps extends GraphqlHandlerDeps {
   corsOrigins: readonly string[];
   /** The GraphQL IDE for browsers (server/http/ide.ts); unset: off. */
   ide?: Ide | undefined;
+  /** Set only when tracing is on (runtime/tracing/startTracing.ts). */
+  tracer?: Tracer | undefined;
 }
 
 export interface ApiServer {
@@ -42,13 +46,19 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   let stopping = false;
   const cors = corsHandler(deps.corsOrigins);
 
-  async function route(req: IncomingMessage, res: ServerResponse, log: RequestLog) {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    log: RequestLog,
+    trace: RequestTrace | undefined,
+  ) {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path === '/graphql') {
       // Before CORS: the page (with its token) is for this origin only.
       if (deps.ide?.wants(req)) return deps.ide.page(req, res);
       if (cors(req, res)) return;
-      if (req.method === 'POST' || req.method === 'GET') return handleGraphql(req, res, deps, log);
+      if (req.method === 'POST' || req.method === 'GET')
+        return handleGraphql(req, res, deps, log, trace);
       return sendJson(res, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' });
     }
     if (deps.ide && req.method === 'GET' && path.startsWith(IDE_STATIC_PATH)) {
@@ -64,10 +74,13 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const log = new RequestLog(deps.logger, randomUUID());
+    const trace = deps.tracer && new RequestTrace(deps.tracer, req, log.requestId);
+    // From a log line to its trace: the trace id is in every line of the request.
+    if (trace) log.bind({ traceId: trace.traceId });
     res.setHeader('x-request-id', log.requestId);
     if (stopping) res.setHeader('connection', 'close');
     try {
-      await route(req, res, log);
+      await route(req, res, log, trace);
     } catch (err) {
       if (req.destroyed) {
         log.logger.debug({ err }, 'client went away');
@@ -81,6 +94,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
         sendGraphqlError(req, res, 500, 'INTERNAL_SERVER_ERROR', message);
       }
     } finally {
+      trace?.end(res.statusCode);
       logRequest(req, res, log, performance.now() - started);
     }
   }

@@ -16,6 +16,7 @@ import { maskErrors } from './maskErrors.js';
 import { settleTransaction } from './settleTransaction.js';
 import { pointsFor, type RateLimits } from './rateLimits.js';
 import { rateLimitMessage } from './rateLimitResponse.js';
+import { spanFailed } from './requestTrace.js';
 
 export interface RequestLimits {
   /** Requests whose operation may return more nodes are refused (schema/limits/queryCost.ts). */
@@ -34,7 +35,7 @@ function noOperation(name: string | undefined): GraphQLError {
 export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): GatewayInterface {
   const queryCost = new QueryCost(gateway.publicSchema, limits.maxQueryNodes);
   const { rateLimits } = limits;
-  const executor: GatewayExecutor = async (requestContext) => {
+  const execute: GatewayExecutor = async (requestContext) => {
     const context = requestContext.context as RequestContext;
     const { document, operation } = requestContext;
     // Apollo hands over a request whose operationName names no operation of the document.
@@ -80,6 +81,34 @@ export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): Ga
       context,
     });
     return maskErrors(await settleTransaction(result, context, isMutation), context.logger);
+  };
+  /**
+   * grafast does not run through graphql-js `execute`, so no graphql-js
+   * instrumentation sees the operation: its span is made here, and the
+   * request's statements and commit are its children.
+   */
+  const executor: GatewayExecutor = async (requestContext) => {
+    const { trace, usage } = requestContext.context as RequestContext;
+    if (!trace) return execute(requestContext);
+    const type = requestContext.operation.operation;
+    const name = requestContext.operationName ?? undefined;
+    const span = trace.start(name ? `${type} ${name}` : type, {
+      'graphql.operation.type': type,
+      ...(name && { 'graphql.operation.name': name }),
+    });
+    trace.enter(span);
+    try {
+      const result = await execute(requestContext);
+      if (usage.cost) span.setAttribute('heimdex.cost.nodes', usage.cost.nodes);
+      const code = result.errors?.[0]?.extensions?.['code'];
+      if (typeof code === 'string') spanFailed(span, { 'heimdex.error.code': code });
+      return result;
+    } catch (err) {
+      spanFailed(span, { 'error.type': 'exception' });
+      throw err;
+    } finally {
+      span.end();
+    }
   };
   const coreSupergraphSdl = printSchema(gateway.publicSchema);
   return {

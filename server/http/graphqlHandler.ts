@@ -22,6 +22,7 @@ import { clientAddress } from './clientAddress.js';
 import { recordOutcome } from './responseOutcome.js';
 import type { RateLimits } from './rateLimits.js';
 import type { ApiMetrics } from './apiMetrics.js';
+import { spanFailed, type RequestTrace } from './requestTrace.js';
 import {
   logRateLimited,
   rateLimitHeaders as headersFor,
@@ -115,14 +116,36 @@ async function authenticate(
   }
 }
 
+/** authenticate, as the request's `verify token` span when it is traced. */
+async function tracedAuthenticate(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: GraphqlHandlerDeps,
+  log: RequestLog,
+  trace: RequestTrace,
+): Promise<RequestClaims | undefined> {
+  const span = trace.start('verify token');
+  try {
+    const claims = await authenticate(req, res, deps, log);
+    if (!claims) spanFailed(span, { 'http.response.status_code': res.statusCode });
+    else trace.span.setAttributes({ 'heimdex.org_id': claims.orgId, 'heimdex.role': claims.role });
+    return claims;
+  } finally {
+    span.end();
+  }
+}
+
 export async function handleGraphql(
   req: IncomingMessage,
   res: ServerResponse,
   deps: GraphqlHandlerDeps,
   log: RequestLog,
+  trace?: RequestTrace,
 ): Promise<void> {
   log.graphql = true;
-  const claims = await authenticate(req, res, deps, log);
+  const claims = await (trace
+    ? tracedAuthenticate(req, res, deps, log, trace)
+    : authenticate(req, res, deps, log));
   if (!claims) return;
   log.bind({ orgId: claims.orgId, sub: claims.sub, role: claims.role });
   const { rateLimits } = deps;
@@ -138,6 +161,7 @@ export async function handleGraphql(
     deps.pool,
     deps.statementTimeoutMs,
     deps.preparedStatements,
+    trace,
   );
   /** RateLimit-* on every answer; a request refused before execution spends 1 point. */
   const rateLimitHeaders = async (): Promise<void> => {

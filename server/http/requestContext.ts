@@ -10,6 +10,7 @@ import { RequestTransaction } from '../db/requestTransaction.js';
 import type { GatewayContext, RequestUsage } from '../../schema/context.js';
 import type { RequestLog } from './requestLog.js';
 import type { RateLimitState } from './rateLimits.js';
+import type { RequestTrace } from './requestTrace.js';
 
 /** What the request spends: its cost (schema/) and, here, its rate budget after spending it. */
 export interface ApiUsage extends RequestUsage {
@@ -32,13 +33,18 @@ export class RequestContext implements GatewayContext {
     pool: FairPool,
     statementTimeoutMs: number,
     preparedStatements: boolean,
+    /** With tracing on: the operation and the database work are its spans. */
+    readonly trace?: RequestTrace,
   ) {
-    this.db = new RequestTransaction(pool, {
-      claims,
-      requestId: log.requestId,
-      statementTimeoutMs,
-      preparedStatements,
-    });
+    this.db = new RequestTransaction(
+      pool,
+      { claims, requestId: log.requestId, statementTimeoutMs, preparedStatements },
+      trace,
+    );
+  }
+
+  get traceparent(): string | undefined {
+    return this.trace?.traceparent;
   }
 
   get requestId(): string {
