@@ -6,7 +6,7 @@
  * never look at the environment themselves, so a variable not listed here
  * has no effect.
  */
-import { bool, num, str, url, makeValidator, EnvError } from 'envalid';
+import { bool, num, str, makeValidator, EnvError } from 'envalid';
 
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
@@ -42,17 +42,31 @@ export function parseKeyValueList(input: string): Record<string, string> {
 
 const keyValueList = makeValidator<Record<string, string>>(parseKeyValueList);
 
+/** OTLP/HTTP: an http:// or https:// URL (`collector:4318` alone would parse as a scheme). */
+const httpUrl = makeValidator<string>((input) => {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(input);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
+    throw new EnvError('must be an http:// or https:// URL, such as http://collector:4318');
+  }
+  return input;
+});
+
 const protocol = (desc: string) =>
   str({ choices: OTLP_PROTOCOLS, default: undefined, desc: `${desc} (grpc is not supported)` });
 const compression = (desc: string) => str({ choices: ['none', 'gzip'], default: undefined, desc });
 
 export const TRACING_SPECS = {
   OTEL_SDK_DISABLED: bool({ default: false, desc: 'true: no tracing, whatever else is set' }),
-  OTEL_EXPORTER_OTLP_ENDPOINT: url({
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl({
     default: undefined,
     desc: 'OTLP/HTTP collector base URL; traces go to <endpoint>/v1/traces. Unset (and no traces endpoint): tracing off',
   }),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url({
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl({
     default: undefined,
     desc: 'the full URL traces are sent to; wins over OTEL_EXPORTER_OTLP_ENDPOINT',
   }),

@@ -160,12 +160,14 @@ CREATE TABLE app_public.jobs (
     started_at timestamp with time zone,
     finished_at timestamp with time zone,
     queue_turn timestamp with time zone,
+    traceparent text,
     CONSTRAINT jobs_attempt_check CHECK ((attempt >= 0)),
     CONSTRAINT jobs_finished_at_iff_terminal CHECK (((status = ANY (ARRAY['succeeded'::app_public.job_status, 'failed'::app_public.job_status, 'canceled'::app_public.job_status, 'dead_letter'::app_public.job_status])) = (finished_at IS NOT NULL))),
     CONSTRAINT jobs_idempotency_key_check CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 200))),
     CONSTRAINT jobs_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 25))),
     CONSTRAINT jobs_priority_check CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
-    CONSTRAINT jobs_progress_check CHECK (((progress >= 0) AND (progress <= 100)))
+    CONSTRAINT jobs_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
+    CONSTRAINT jobs_traceparent_format CHECK ((traceparent ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'::text))
 );
 
 ALTER TABLE ONLY app_public.jobs FORCE ROW LEVEL SECURITY;
@@ -299,6 +301,12 @@ COMMENT ON COLUMN app_public.jobs.finished_at IS 'Set exactly when the status is
 COMMENT ON COLUMN app_public.jobs.queue_turn IS 'The job''s turn in the fair queue (the run_at of its queue job) when it was last queued by a create or a retry.';
 
 --
+-- Name: COLUMN jobs.traceparent; Type: COMMENT; Schema: app_public; Owner: heimdex_owner
+--
+
+COMMENT ON COLUMN app_public.jobs.traceparent IS 'W3C traceparent of the request that created the job (NULL: not traced); the worker''s spans join that trace.';
+
+--
 -- Name: cancel_job(uuid); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
 --
 
@@ -375,10 +383,10 @@ ALTER FUNCTION app_private.change_member_job(job_id uuid, allowed_from app_publi
 COMMENT ON FUNCTION app_private.change_member_job(job_id uuid, allowed_from app_public.job_status[], action text) IS 'A cancel or a retry of a job in the caller''s org, with its event and audit row, if the job''s status allows it.';
 
 --
--- Name: create_job(app_public.job_type, app_public.job_stage, text, integer, integer, integer, integer); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
+-- Name: create_job(app_public.job_type, app_public.job_stage, text, integer, integer, integer, integer, text); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
 --
 
-CREATE FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) RETURNS TABLE(created boolean, job app_public.jobs)
+CREATE FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer, traceparent text DEFAULT NULL::text) RETURNS TABLE(created boolean, job app_public.jobs)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -386,12 +394,14 @@ declare
   org uuid := app_private.writing_org();
 begin
   perform set_config('heimdex.jobs_max_active_per_org', create_job.max_active_per_org::text, true);
-  insert into app_public.jobs (org_id, requested_by, type, fail_at_stage, idempotency_key, priority, max_attempts)
+  insert into app_public.jobs (org_id, requested_by, type, fail_at_stage, idempotency_key, priority,
+                               max_attempts, traceparent)
   values (org, app_public.current_user_id(), create_job.job_type, create_job.fail_at_stage,
           create_job.idempotency_key,
           -- 0 and 3: the columns' defaults (000002)
           coalesce(create_job.priority, 0),
-          least(coalesce(create_job.max_attempts, 3), create_job.max_attempts_allowed))
+          least(coalesce(create_job.max_attempts, 3), create_job.max_attempts_allowed),
+          create_job.traceparent)
   on conflict on constraint jobs_org_idempotency_key_key do nothing
   returning * into job;
   created := found;
@@ -409,13 +419,13 @@ begin
 end
 $$;
 
-ALTER FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) OWNER TO heimdex_owner;
+ALTER FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer, traceparent text) OWNER TO heimdex_owner;
 
 --
--- Name: FUNCTION create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
+-- Name: FUNCTION create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer, traceparent text); Type: COMMENT; Schema: app_private; Owner: heimdex_owner
 --
 
-COMMENT ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) IS 'createJob: a job in the caller''s org, its first event and its audit row; or the org''s job with that idempotency key.';
+COMMENT ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer, traceparent text) IS 'createJob: a job in the caller''s org, its first event and its audit row; or the org''s job with that idempotency key. traceparent: the creating request''s trace.';
 
 --
 -- Name: fair_queue_head(); Type: FUNCTION; Schema: app_private; Owner: heimdex_owner
@@ -798,7 +808,8 @@ CREATE FUNCTION app_private.worker_job_state(job app_public.jobs, outcome text) 
     'status', job.status,
     'stage', job.stage,
     'progress', job.progress,
-    'failAtStage', job.fail_at_stage
+    'failAtStage', job.fail_at_stage,
+    'traceparent', job.traceparent
   )
 $$;
 
@@ -1746,11 +1757,11 @@ GRANT ALL ON FUNCTION app_private.cancel_job(job_id uuid) TO heimdex_member;
 REVOKE ALL ON FUNCTION app_private.change_member_job(job_id uuid, allowed_from app_public.job_status[], action text) FROM PUBLIC;
 
 --
--- Name: FUNCTION create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer); Type: ACL; Schema: app_private; Owner: heimdex_owner
+-- Name: FUNCTION create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer, traceparent text); Type: ACL; Schema: app_private; Owner: heimdex_owner
 --
 
-REVOKE ALL ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer) TO heimdex_member;
+REVOKE ALL ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer, traceparent text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app_private.create_job(job_type app_public.job_type, fail_at_stage app_public.job_stage, idempotency_key text, priority integer, max_attempts integer, max_active_per_org integer, max_attempts_allowed integer, traceparent text) TO heimdex_member;
 
 --
 -- Name: FUNCTION fair_queue_head(); Type: ACL; Schema: app_private; Owner: heimdex_owner

@@ -19,14 +19,14 @@ const DOCS = [
     .map((f) => `docs/${f}`),
 ];
 
-/** The rows of the first table under a `## heading`, as arrays of cells. */
+/** The rows of every table under a `## heading` (its subsections too), as arrays of cells. */
 function tableUnder(markdown: string, heading: string): string[][] {
   const section = markdown.split(/^## /m).find((s) => s.startsWith(`${heading}\n`));
   assert.ok(section, `a "## ${heading}" section`);
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('|'))
-    .slice(2)
+  // Each table's header row and separator are not rows.
+  const lines = section.split('\n');
+  return lines
+    .filter((line, i) => [line, lines[i - 1], lines[i - 2]].every((l) => l?.startsWith('|')))
     .map((line) =>
       line
         .split('|')

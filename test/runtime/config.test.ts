@@ -372,3 +372,97 @@ describe('benchmark settings', () => {
     }
   });
 });
+
+describe('tracing (OTEL_*)', () => {
+  const LOCAL = { HEIMDEX_ENV: 'local', DEV_JWT_SECRET: SECRET };
+
+  it('is off unless an endpoint is set, and off with OTEL_SDK_DISABLED whatever else is', () => {
+    assert.equal(loadConfig(LOCAL).tracing, undefined);
+    assert.equal(
+      loadConfig({
+        ...LOCAL,
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      }).tracing,
+      undefined,
+    );
+    assert.equal(summarizeConfig(loadConfig(LOCAL)).tracing, 'off');
+  });
+
+  it('takes the standard variables, the traces-specific ones winning', () => {
+    const base = loadConfig({ ...LOCAL, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' });
+    assert.deepEqual(base.tracing, {
+      url: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      headers: {},
+      timeoutMs: 10_000,
+      compression: 'none',
+      serviceName: undefined,
+      resourceAttributes: {},
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      batch: {
+        scheduleDelayMs: 5_000,
+        exportTimeoutMs: 30_000,
+        maxQueueSize: 2_048,
+        maxBatchSize: 512,
+      },
+    });
+    const specific = loadConfig({
+      ...LOCAL,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/api/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-key=general,x-team=core',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-key=for%20traces',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '3000',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2000',
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+      OTEL_SERVICE_NAME: 'heimdex-eu',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=staging',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0',
+    }).tracing;
+    assert.equal(specific?.url, 'https://traces.example.com/api/traces');
+    assert.equal(specific?.protocol, 'http/json');
+    assert.deepEqual(specific?.headers, { 'x-key': 'for traces', 'x-team': 'core' });
+    assert.equal(specific?.timeoutMs, 2000);
+    assert.equal(specific?.compression, 'gzip');
+    assert.equal(specific?.serviceName, 'heimdex-eu');
+    assert.deepEqual(specific?.resourceAttributes, { 'deployment.environment': 'staging' });
+    assert.equal(specific?.samplerRatio, 0, 'configured but not sampled');
+  });
+
+  it('refuses what the SDK would silently ignore or misread', () => {
+    const on = { ...LOCAL, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    for (const [name, value, message] of [
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT/],
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', /OTEL_EXPORTER_OTLP_PROTOCOL/],
+      [
+        'OTEL_EXPORTER_OTLP_HEADERS',
+        'no-equals-sign',
+        /OTEL_EXPORTER_OTLP_HEADERS: must be a list/,
+      ],
+      ['OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'k=%E0%A4%A', /not valid percent-encoding/],
+      ['OTEL_TRACES_SAMPLER', 'sometimes', /OTEL_TRACES_SAMPLER/],
+      ['OTEL_TRACES_SAMPLER_ARG', '1.5', /OTEL_TRACES_SAMPLER_ARG: must be from 0 to 1/],
+      ['OTEL_EXPORTER_OTLP_TIMEOUT', '0', /OTEL_EXPORTER_OTLP_TIMEOUT: must be a whole number/],
+      ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '5000', /must not exceed OTEL_BSP_MAX_QUEUE_SIZE/],
+      ['OTEL_EXPORTER_OTLP_COMPRESSION', 'brotli', /OTEL_EXPORTER_OTLP_COMPRESSION/],
+    ] as const) {
+      assert.match(configError({ ...on, [name]: value }), message, `${name}=${value}`);
+    }
+  });
+
+  it('the summary hides header values and URL passwords', () => {
+    const config = loadConfig({
+      ...LOCAL,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:pw-secret@collector.example.com',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=key-secret',
+    });
+    const text = JSON.stringify(summarizeConfig(config));
+    assert.doesNotMatch(text, /key-secret|pw-secret/);
+    assert.match(text, /"api-key":"\[set\]"/);
+  });
+});

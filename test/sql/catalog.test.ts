@@ -148,7 +148,7 @@ it('request roles write jobs only through the three security definer functions, 
     rows.map((r) => r.name),
     [
       'app_private.cancel_job(uuid)',
-      'app_private.create_job(app_public.job_type,app_public.job_stage,text,integer,integer,integer,integer)',
+      'app_private.create_job(app_public.job_type,app_public.job_stage,text,integer,integer,integer,integer,text)',
       'app_private.retry_job(uuid,integer)',
     ],
   );

@@ -1,6 +1,7 @@
 /**
  * Members write the ledger only through app_private.create_job, cancel_job
- * and retry_job (sql/migrations/000019_member_write_functions.sql): security
+ * and retry_job (sql/migrations/000019_member_write_functions.sql; create_job
+ * takes the creating request's traceparent since 000020): security
  * definer functions that write the job, its event and its audit row under
  * the caller's claims. These tests try to make them write for another org,
  * for a caller who may not write, or run anything as the owner they run as.
@@ -166,6 +167,27 @@ describe('what the functions write', () => {
       assert.equal(await attempts(null, 25), 3, 'the default');
       assert.equal(await attempts(null, 2), 2, 'the default, lowered');
     });
+  });
+
+  it("keeps the creating request's traceparent, a well-formed W3C value or nothing (000020)", async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const created = `select (r.job).traceparent from app_private.create_job('mock_process', null, null, null, null, 10, 25, $1) as r`;
+    await member(ORG_A)(async (c) => {
+      assert.equal((await c.query(created, [traceparent])).rows[0].traceparent, traceparent);
+      assert.equal((await c.query(created, [null])).rows[0].traceparent, null);
+    });
+    const before = await everything();
+    for (const bad of [
+      `${traceparent}-extra`,
+      '01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      '00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01',
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'; select 1; --",
+      'a secret the caller wants the worker to log',
+    ]) {
+      const code = await sqlState(member(ORG_A)((c) => c.query(created, [bad])));
+      assert.equal(code, '23514', bad);
+    }
+    assert.deepEqual(await everything(), before, 'a refused traceparent writes nothing');
   });
 
   it("refuses a create or a retry over the org's quota with HX429, writing nothing", async () => {
