@@ -196,6 +196,34 @@ describe('one createJob, one trace', () => {
     );
   });
 
+  it("joins the client's trace when it sends a traceparent; a malformed one starts a new trace", async () => {
+    const clientTrace = randomUUID().replaceAll('-', '');
+    const sent = async (traceparent: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          traceparent,
+        },
+        body: JSON.stringify({ query: '{ viewer { orgId } }' }),
+      });
+      assert.equal(response.status, 200);
+      const id = response.headers.get('x-request-id');
+      await receiver.waitFor(
+        (spans) => spans.some((s) => s.attributes['heimdex.request_id'] === id),
+        10_000,
+      );
+      return receiver.spans.find((s) => s.attributes['heimdex.request_id'] === id)!;
+    };
+    const joined = await sent(`00-${clientTrace}-00f067aa0ba902b7-01`);
+    assert.equal(joined.traceId, clientTrace);
+    assert.equal(joined.parentSpanId, '00f067aa0ba902b7');
+    const fresh = await sent(`00-${clientTrace}-00f067aa0ba902b7-01-not-version-00`);
+    assert.notEqual(fresh.traceId, clientTrace);
+    assert.equal(fresh.parentSpanId, '');
+  });
+
   it('puts no token, no claim but org and role, and no SQL value in any attribute of any span', async () => {
     // A variable's value goes to PostgreSQL as a parameter, never into a span.
     const { body } = await post(token, 'query Job($id: UUID!) { job(id: $id) { id } }', {
