@@ -6,7 +6,7 @@
  * never look at the environment themselves, so a variable not listed here
  * has no effect.
  */
-import { bool, num, str, makeValidator, EnvError } from 'envalid';
+import { bool, num, str, makeValidator, EnvError, type CleanedEnv } from 'envalid';
 
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
@@ -125,28 +125,8 @@ export interface TracingConfig {
   };
 }
 
-/** The value types envalid gives back for TRACING_SPECS. */
-export interface CleanTracingEnv {
-  OTEL_SDK_DISABLED: boolean;
-  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
-  OTEL_EXPORTER_OTLP_PROTOCOL?: OtlpProtocol | undefined;
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: OtlpProtocol | undefined;
-  OTEL_EXPORTER_OTLP_HEADERS?: Record<string, string> | undefined;
-  OTEL_EXPORTER_OTLP_TRACES_HEADERS?: Record<string, string> | undefined;
-  OTEL_EXPORTER_OTLP_TIMEOUT?: number | undefined;
-  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT?: number | undefined;
-  OTEL_EXPORTER_OTLP_COMPRESSION?: 'none' | 'gzip' | undefined;
-  OTEL_EXPORTER_OTLP_TRACES_COMPRESSION?: 'none' | 'gzip' | undefined;
-  OTEL_SERVICE_NAME?: string | undefined;
-  OTEL_RESOURCE_ATTRIBUTES?: Record<string, string> | undefined;
-  OTEL_TRACES_SAMPLER: TracesSampler;
-  OTEL_TRACES_SAMPLER_ARG?: number | undefined;
-  OTEL_BSP_SCHEDULE_DELAY: number;
-  OTEL_BSP_EXPORT_TIMEOUT: number;
-  OTEL_BSP_MAX_QUEUE_SIZE: number;
-  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: number;
-}
+/** The values envalid gives back for TRACING_SPECS. */
+export type CleanTracingEnv = CleanedEnv<typeof TRACING_SPECS>;
 
 /**
  * Tracing as configured, or undefined when it is off (no endpoint, or
