@@ -193,7 +193,7 @@ export class RequestTransaction implements RequestDatabase {
   #connection(): Promise<pg.PoolClient> {
     this.#started ??= (async () => {
       let client: pg.PoolClient;
-      // The wait for a pooled connection (long when the pool is exhausted).
+      // The wait for a connection, in the org's turn (long when the pool or the org's share is full).
       const span = this.trace?.start('db connect', { 'db.system.name': 'postgresql' });
       try {
         client = await this.pool.acquire(this.settings.claims.orgId);
