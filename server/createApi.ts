@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { ConfigError, isLoopbackHost, type Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
-import { directRoleUrl } from '../runtime/db/roleUrls.js';
+import { directRoleUrl, readReplicaUrl } from '../runtime/db/roleUrls.js';
 import { FairPool } from '../runtime/db/fairPool.js';
+import { ReadReplica } from './db/readReplica.js';
 import { createTokenVerifier } from './auth/tokenVerifier.js';
 import { createApiPool } from './db/apiPool.js';
 import { createReadinessCheck } from './db/readiness.js';
@@ -54,8 +55,10 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
     fair: config.database.poolFair,
   });
   const readinessPool = createApiPool(config.database, apiUrl, logger, 'readiness');
+  const replicaUrl = readReplicaUrl(config.database);
+  const replica = replicaUrl ? new ReadReplica(config.database, replicaUrl, logger) : undefined;
   const closePools = async (): Promise<void> => {
-    await Promise.all([requestPool.end(), readinessPool.end()]);
+    await Promise.all([requestPool.end(), readinessPool.end(), replica?.end()]);
   };
   const metrics =
     config.metrics.apiPort === undefined
@@ -90,7 +93,8 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       verifier,
       pool: requestPool,
       logger,
-      readiness: await createReadinessCheck(readinessPool),
+      readiness: await createReadinessCheck(readinessPool, replica),
+      replica,
       statementTimeoutMs: config.database.statementTimeoutMs,
       preparedStatements: config.database.pooler === 'none',
       maxBodyBytes: config.http.maxBodyBytes,
@@ -114,6 +118,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       server: api.server,
       gateway,
       verifier,
+      // Re-reads go to the primary: a notification means a commit the replica may not show yet.
       pool: requestPool,
       // LISTEN is session state: straight to PostgreSQL when a transaction pooler is in between.
       listenUrl: directRoleUrl(config.database, 'api', apiUrl),

@@ -87,3 +87,15 @@ export function directRoleUrl(
   }
   return url;
 }
+
+/**
+ * The API's URL on the read replica (READ_DATABASE_URL), if there is one:
+ * outside local mode as given (heimdex_authenticator on the replica); in
+ * local mode, like DATABASE_URL, a URL of the replica whose user becomes
+ * heimdex_authenticator with the local password (roles replicate from the
+ * primary, passwords included).
+ */
+export function readReplicaUrl(db: DatabaseConfig): string | undefined {
+  if (!db.readUrl || !db.adminUrl) return db.readUrl;
+  return withUser(db.readUrl, 'heimdex_authenticator', localRolePassword(db.adminUrl));
+}

@@ -1,18 +1,35 @@
 /**
  * Readiness: the database answers and every migration this build ships has
- * been applied (the API never migrates; a deploy runs `migrate` first).
+ * been applied (the API never migrates; a deploy runs `migrate` first). With
+ * a read replica, its state is reported but never makes the instance
+ * unready: reads fall back to the primary.
  */
 import pg from 'pg';
 import { readMigrationFiles } from './migrate.js';
 import { closesConnection } from '../../runtime/errors/sqlState.js';
+import type { ReadReplica, ReplicaReport } from './readReplica.js';
 
-export type Readiness = { ready: true } | { ready: false; reason: string };
+export type Readiness = ({ ready: true } | { ready: false; reason: string }) & {
+  replica?: ReplicaReport;
+};
 
 export interface ReadinessCheck {
   (): Promise<Readiness>;
 }
 
-export async function createReadinessCheck(pool: pg.Pool): Promise<ReadinessCheck> {
+export async function createReadinessCheck(
+  pool: pg.Pool,
+  replica?: ReadReplica,
+): Promise<ReadinessCheck> {
+  const primaryCheck = await createPrimaryCheck(pool);
+  if (!replica) return primaryCheck;
+  return async () => {
+    const [readiness, report] = await Promise.all([primaryCheck(), replica.report()]);
+    return { ...readiness, replica: report };
+  };
+}
+
+async function createPrimaryCheck(pool: pg.Pool): Promise<ReadinessCheck> {
   const expected = (await readMigrationFiles()).map((file) => file.id);
   return async () => {
     let client: pg.PoolClient;

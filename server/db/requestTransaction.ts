@@ -11,9 +11,18 @@
  * instead of going back to the pool. After a statement fails, the
  * transaction is aborted: later statements of the same request are refused
  * with the same code instead of reaching Postgres.
+ *
+ * With a read replica, a read-only transaction connects there when the
+ * replica may serve it (server/db/readReplica.ts), and to the primary when it
+ * may not, or when connecting to it or starting the transaction on it fails
+ * (nothing ran yet, so the primary simply runs it instead). A read-write
+ * transaction commits and reads the primary's WAL insert position in the same
+ * round trip (`commitPosition`): taken after the commit returned, it is at or
+ * past the end of the commit record, so a replica that has replayed up to it
+ * shows the transaction.
  */
 import pg from 'pg';
-import type { OrgConnections } from '../../runtime/db/fairPool.js';
+import { PoolTimeoutError, type OrgConnections } from '../../runtime/db/fairPool.js';
 import type { Span } from '@opentelemetry/api';
 import type { PgClient, PgClientQuery, PgClientResult, WithPgClient } from '@dataplan/pg';
 import { classifyError } from '../../schema/errors/classifyError.js';
@@ -21,6 +30,7 @@ import { DatabaseUnavailableError, HeimdexError } from '../../runtime/errors/Hei
 import type { RequestDatabase, Statement } from '../../schema/context.js';
 import { statementName } from './preparedStatements.js';
 import { closesConnection } from '../../runtime/errors/sqlState.js';
+import type { ReadReplica } from './readReplica.js';
 import {
   failedBeforeStatement,
   queryWithTransactionStart,
@@ -49,8 +59,17 @@ function asDatabaseError(err: unknown): unknown {
   return new DatabaseUnavailableError('the database connection failed', { cause: err });
 }
 
+/** Where a read-only request may read: the replica, if it has replayed `after`. */
+export interface ReplicaReads {
+  replica: ReadReplica;
+  /** From the request's Heimdex-Consistency header; undefined: any replayed position will do. */
+  after: bigint | undefined;
+}
+
 export class RequestTransaction implements RequestDatabase {
   #readOnly = true;
+  #servedBy: 'primary' | 'replica' | undefined;
+  #commitPosition: string | undefined;
   #started: Promise<pg.PoolClient> | undefined;
   #client: pg.PoolClient | undefined;
   /** `begin` went out (with the first statement): the connection is in a transaction. */
@@ -69,6 +88,8 @@ export class RequestTransaction implements RequestDatabase {
     private readonly settings: TransactionSettings,
     /** With tracing on: each statement, the connection wait and the commit are spans of it. */
     private readonly trace?: RequestTrace,
+    /** READ_DATABASE_URL: where a read-only transaction may run instead of `pool`. */
+    private readonly reads?: ReplicaReads,
   ) {}
 
   /** Queries run read-only (the default); mutations read-write. Only before the first statement. */
@@ -84,6 +105,16 @@ export class RequestTransaction implements RequestDatabase {
 
   get began(): boolean {
     return this.#started !== undefined;
+  }
+
+  /** Which server the transaction ran on, once connected. */
+  get servedBy(): 'primary' | 'replica' | undefined {
+    return this.#servedBy;
+  }
+
+  /** After a read-write commit: the primary's WAL position at or past the commit record. */
+  get commitPosition(): string | undefined {
+    return this.#commitPosition;
   }
 
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -118,24 +149,40 @@ export class RequestTransaction implements RequestDatabase {
     span?: Span,
   ): Promise<pg.QueryResult<R>> {
     if (this.#finished) throw new Error('the request transaction is already over');
-    const client = await this.#connection();
+    let client = await this.#connection();
     this.#refuseAfterFailure();
-    const config = {
+    const configFor = (on: pg.PoolClient) => ({
       ...statement,
-      name: statementName(client, statement.name, this.settings.preparedStatements),
-    };
+      name: statementName(on, statement.name, this.settings.preparedStatements),
+    });
     // Statements are queued on the connection in call order, so the first
     // call is the first statement the server runs: it carries the begin.
     const first = !this.#begun;
     this.#begun = true;
     if (first) this.#beganAt = performance.now();
     try {
-      if (first) {
-        // begin and the settings went out in the same write as this statement
-        span?.setAttributes({ 'heimdex.db.begin': true, 'heimdex.db.read_only': this.#readOnly });
-        return await queryWithTransactionStart<R>(client, config, this.#readOnly, this.settings);
+      if (!first) return await client.query<R>(configFor(client) as pg.QueryConfig);
+      // begin and the settings went out in the same write as this statement
+      span?.setAttributes({ 'heimdex.db.begin': true, 'heimdex.db.read_only': this.#readOnly });
+      try {
+        return await queryWithTransactionStart<R>(
+          client,
+          configFor(client),
+          this.#readOnly,
+          this.settings,
+        );
+      } catch (err) {
+        if (!this.#replicaLost(err)) throw err;
+        // Nothing ran on the replica: the primary runs the statement (still this statement's
+        // span; the new connection's wait is a `db connect` span of its own).
+        client = await this.#fallBackToPrimary(err);
+        return await queryWithTransactionStart<R>(
+          client,
+          configFor(client),
+          this.#readOnly,
+          this.settings,
+        );
       }
-      return await client.query<R>(config as pg.QueryConfig);
     } catch (err) {
       // Unsure which prepared statements that connection now holds: do not reuse it.
       if (failedBeforeStatement(err)) this.#broken = true;
@@ -175,7 +222,9 @@ export class RequestTransaction implements RequestDatabase {
       if (this.#begun && !this.#broken) {
         const end = commit && !this.#failure ? 'commit' : 'rollback';
         span = this.trace?.start(`db ${end}`, { 'db.system.name': 'postgresql' });
-        await client.query(end);
+        // A read-write commit also reads the WAL position, in the same round trip.
+        if (end === 'rollback' || this.#readOnly) await client.query(end);
+        else this.#commitPosition = await commitReadingPosition(client);
       }
     } catch (err) {
       this.#broken = true;
@@ -191,23 +240,88 @@ export class RequestTransaction implements RequestDatabase {
   }
 
   #connection(): Promise<pg.PoolClient> {
-    this.#started ??= (async () => {
-      let client: pg.PoolClient;
-      // The wait for a connection, in the org's turn (long when the pool or the org's share is full).
-      const span = this.trace?.start('db connect', { 'db.system.name': 'postgresql' });
-      try {
-        client = await this.pool.acquire(this.settings.claims.orgId);
-      } catch (err) {
-        if (span) spanFailed(span, failure(err));
-        throw new DatabaseUnavailableError('no database connection available', { cause: err });
-      } finally {
-        span?.end();
+    this.#started ??= this.#connectSpan(async (span) => {
+      const replicaPool =
+        this.#readOnly && this.reads
+          ? await this.reads.replica.poolFor(this.reads.after)
+          : undefined;
+      if (replicaPool) {
+        let client: pg.PoolClient;
+        try {
+          client = await replicaPool.acquire(this.settings.claims.orgId);
+        } catch (err) {
+          // The org waited its turn too long: the replica is busy, not down (503, as on the primary).
+          if (err instanceof PoolTimeoutError) {
+            throw new DatabaseUnavailableError('no database connection available', { cause: err });
+          }
+          this.reads!.replica.markDown(err);
+          span?.setAttribute('heimdex.db.replica_failed', true);
+          return this.#use(await this.#connectToPrimary(), 'primary');
+        }
+        return this.#use(client, 'replica');
       }
-      this.#client = client;
-      client.on('error', this.#onClientError);
-      return client;
-    })();
+      return this.#use(await this.#connectToPrimary(), 'primary');
+    });
     return this.#started;
+  }
+
+  /**
+   * `connect`, as a `db connect` span when the request is traced: the wait for
+   * a connection, in the org's turn (long when the pool or the org's share is
+   * full), and with a read replica, the choice of server and any fall-back to
+   * the primary. With a replica it says which server took the transaction.
+   */
+  async #connectSpan(
+    connect: (span: Span | undefined) => Promise<pg.PoolClient>,
+  ): Promise<pg.PoolClient> {
+    const span = this.trace?.start('db connect', { 'db.system.name': 'postgresql' });
+    try {
+      const client = await connect(span);
+      if (this.reads && this.#servedBy) span?.setAttribute('heimdex.db.served_by', this.#servedBy);
+      return client;
+    } catch (err) {
+      const cause = err instanceof DatabaseUnavailableError ? err.cause : err;
+      if (span) spanFailed(span, failure(cause));
+      throw err;
+    } finally {
+      span?.end();
+    }
+  }
+
+  async #connectToPrimary(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.acquire(this.settings.claims.orgId);
+    } catch (err) {
+      throw new DatabaseUnavailableError('no database connection available', { cause: err });
+    }
+  }
+
+  #use(client: pg.PoolClient, servedBy: 'primary' | 'replica'): pg.PoolClient {
+    this.#client = client;
+    this.#servedBy = servedBy;
+    client.on('error', this.#onClientError);
+    return client;
+  }
+
+  /** The replica's connection failed below SQL before anything ran: the primary can take over. */
+  #replicaLost(err: unknown): boolean {
+    if (this.#servedBy !== 'replica') return false;
+    return !(err instanceof pg.DatabaseError) || closesConnection(err);
+  }
+
+  async #fallBackToPrimary(err: unknown): Promise<pg.PoolClient> {
+    this.reads!.replica.markDown(err);
+    const lost = this.#client!;
+    this.#client = undefined;
+    lost.off('error', this.#onClientError);
+    lost.release(true);
+    this.#broken = false;
+    const client = await this.#connectSpan(async (span) => {
+      span?.setAttribute('heimdex.db.replica_failed', true);
+      return this.#use(await this.#connectToPrimary(), 'primary');
+    });
+    this.#started = Promise.resolve(client);
+    return client;
   }
 
   #refuseAfterFailure(): void {
@@ -229,4 +343,16 @@ export class RequestTransaction implements RequestDatabase {
     this.#failure = error;
     return error;
   }
+}
+
+/**
+ * `commit`, then the primary's WAL insert position, in one round trip (a
+ * simple query of two statements; the second runs after the commit returned,
+ * so the position is at or past the end of the commit record).
+ */
+async function commitReadingPosition(client: pg.PoolClient): Promise<string | undefined> {
+  const results = (await client.query(
+    'commit; select pg_current_wal_insert_lsn()::text as lsn',
+  )) as unknown as pg.QueryResult<{ lsn: string }>[];
+  return results[1]?.rows[0]?.lsn;
 }

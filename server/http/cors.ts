@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import { originAllowed } from '../../runtime/http/allowedOrigins.js';
+import { CONSISTENCY_HEADER } from '../db/walPosition.js';
 
 /** How long a browser may reuse a preflight's answer (Chromium caps it at 2 h). */
 export const CORS_MAX_AGE_S = 600;
@@ -20,11 +21,14 @@ export const CORS_ALLOWED_HEADERS = [
   // Apollo's CSRF prevention asks GET requests for one of these two.
   'apollo-require-preflight',
   'x-apollo-operation-name',
+  // A query that must see a mutation's write sends its position back.
+  CONSISTENCY_HEADER.toLowerCase(),
 ] as const;
 
-/** Response headers a page may read: ids, budgets, the reason for a 401. */
+/** Response headers a page may read: ids, budgets, the reason for a 401, a mutation's WAL position. */
 export const CORS_EXPOSED_HEADERS = [
   'x-request-id',
+  CONSISTENCY_HEADER.toLowerCase(),
   'retry-after',
   'ratelimit-limit',
   'ratelimit-remaining',

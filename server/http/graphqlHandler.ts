@@ -4,6 +4,9 @@
  * the request to Apollo with a context holding the verified claims and the
  * request's transaction, which is always settled before the response
  * leaves. Every answer to an authenticated request carries RateLimit-*.
+ * With a read replica, a query reads there unless its Heimdex-Consistency
+ * header asks for a position the replica has not replayed; a committed
+ * mutation answers with that header (server/db/walPosition.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
@@ -18,6 +21,12 @@ import { BodyTooLargeError, readBody } from './readBody.js';
 import { sendGraphqlError } from './sendGraphqlError.js';
 import { roundMs, type RequestLog } from './requestLog.js';
 import { RequestContext } from './requestContext.js';
+import type { ReadReplica } from '../db/readReplica.js';
+import {
+  BadConsistencyHeaderError,
+  CONSISTENCY_HEADER,
+  requiredWalPosition,
+} from '../db/walPosition.js';
 import { clientAddress } from './clientAddress.js';
 import { recordOutcome } from './responseOutcome.js';
 import type { RateLimits } from './rateLimits.js';
@@ -34,6 +43,8 @@ export interface GraphqlHandlerDeps {
   verifier: TokenVerifier;
   /** Request transactions' connections, shared between orgs in turn. */
   pool: FairPool;
+  /** READ_DATABASE_URL: queries read there when it is current enough. */
+  replica: ReadReplica | undefined;
   statementTimeoutMs: number;
   /** False through a transaction-mode pooler (DB_POOLER=transaction). */
   preparedStatements: boolean;
@@ -155,6 +166,14 @@ export async function handleGraphql(
     sendRateLimited(req, res, spent, log.logger);
     return;
   }
+  let after: bigint | undefined;
+  let badHeader: BadConsistencyHeaderError | undefined;
+  try {
+    after = requiredWalPosition(req.headers[CONSISTENCY_HEADER.toLowerCase()]);
+  } catch (err) {
+    if (!(err instanceof BadConsistencyHeaderError)) throw err;
+    badHeader = err;
+  }
   const context = new RequestContext(
     claims,
     log,
@@ -162,6 +181,7 @@ export async function handleGraphql(
     deps.statementTimeoutMs,
     deps.preparedStatements,
     trace,
+    deps.replica && { replica: deps.replica, after },
   );
   /** RateLimit-* on every answer; a request refused before execution spends 1 point. */
   const rateLimitHeaders = async (): Promise<void> => {
@@ -171,6 +191,12 @@ export async function handleGraphql(
       res.setHeader(name, value);
     }
   };
+
+  if (badHeader) {
+    await rateLimitHeaders();
+    sendGraphqlError(req, res, 400, 'BAD_USER_INPUT', badHeader.message);
+    return;
+  }
 
   const url = new URL(req.url ?? '/', 'http://localhost');
   // GET carries its operation in the query string, and Apollo runs only queries that way.
@@ -216,6 +242,8 @@ export async function handleGraphql(
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
+    const position = context.db.commitPosition;
+    if (position) res.setHeader(CONSISTENCY_HEADER, position);
     await rateLimitHeaders();
     const state = context.usage.rateLimit;
     if (state?.refusedBy) logRateLimited(log.logger, state, { nodes: context.usage.cost?.nodes });
@@ -235,6 +263,7 @@ export async function handleGraphql(
       operationType: operation?.type,
       nodes: cost?.nodes,
       dbMs: roundMs(context.db.durationMs),
+      servedBy: deps.replica && context.db.servedBy,
     };
     if (outcome) recordOutcome(res, outcome);
   }

@@ -1,6 +1,6 @@
 /** `GET /healthz` (the process is up; no database) and `GET /readyz` (ready for traffic). */
 import type { ServerResponse } from 'node:http';
-import type { ReadinessCheck } from '../db/readiness.js';
+import type { Readiness, ReadinessCheck } from '../db/readiness.js';
 import { sendJson } from '../../runtime/http/sendJson.js';
 
 export function sendHealth(res: ServerResponse): void {
@@ -12,7 +12,10 @@ export async function sendReadiness(
   check: ReadinessCheck,
   stopping: boolean,
 ): Promise<void> {
-  const readiness = stopping ? { ready: false as const, reason: 'shutting down' } : await check();
-  if (readiness.ready) sendJson(res, 200, { status: 'ready' });
-  else sendJson(res, 503, { status: 'unavailable', reason: readiness.reason });
+  const readiness: Readiness = stopping
+    ? { ready: false as const, reason: 'shutting down' }
+    : await check();
+  const replica = readiness.replica && { replica: readiness.replica };
+  if (readiness.ready) sendJson(res, 200, { status: 'ready', ...replica });
+  else sendJson(res, 503, { status: 'unavailable', reason: readiness.reason, ...replica });
 }

@@ -6,7 +6,7 @@
 import type { FairPool } from '../../runtime/db/fairPool.js';
 import type { RequestClaims } from '../auth/claims.js';
 import type { Logger } from '../../runtime/logger.js';
-import { RequestTransaction } from '../db/requestTransaction.js';
+import { RequestTransaction, type ReplicaReads } from '../db/requestTransaction.js';
 import type { GatewayContext, RequestUsage } from '../../schema/context.js';
 import type { RequestLog } from './requestLog.js';
 import type { RateLimitState } from './rateLimits.js';
@@ -35,11 +35,14 @@ export class RequestContext implements GatewayContext {
     preparedStatements: boolean,
     /** With tracing on: the operation and the database work are its spans. */
     readonly trace?: RequestTrace,
+    /** Where a query may read instead of `pool`; none for subscriptions, which re-read the primary. */
+    reads?: ReplicaReads,
   ) {
     this.db = new RequestTransaction(
       pool,
       { claims, requestId: log.requestId, statementTimeoutMs, preparedStatements },
       trace,
+      reads,
     );
   }
 

@@ -20,6 +20,8 @@ export interface RequestSummary {
   nodes?: number | undefined;
   /** Time spent in the request's transaction, begin to commit. */
   dbMs?: number | undefined;
+  /** With READ_DATABASE_URL: where the transaction ran. */
+  servedBy?: 'primary' | 'replica' | undefined;
 }
 
 export class RequestLog {
