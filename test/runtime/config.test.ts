@@ -8,7 +8,7 @@ import {
   summarizeConfig,
 } from '../../runtime/config.js';
 import { loadBenchSettings } from '../../bench/benchSettings.js';
-import { roleUrl } from '../../runtime/db/roleUrls.js';
+import { readReplicaUrl, roleUrl } from '../../runtime/db/roleUrls.js';
 
 const SECRET = 'x'.repeat(32);
 const PROD_DB = {
@@ -370,6 +370,36 @@ describe('benchmark settings', () => {
         rounds,
       );
     }
+  });
+
+  it('takes READ_DATABASE_URL as is outside local mode, and derives the API role from it in local mode', () => {
+    const replica = 'postgres://heimdex_authenticator:api-pass@replica/heimdex';
+    const prod = loadConfig({
+      HEIMDEX_ENV: 'prod',
+      ...JWKS,
+      ...PROD_DB,
+      READ_DATABASE_URL: replica,
+    });
+    assert.equal(readReplicaUrl(prod.database), replica);
+    assert.match(JSON.stringify(summarizeConfig(prod)), /heimdex_authenticator:\*\*\*@replica/);
+    const local = loadConfig({
+      HEIMDEX_ENV: 'local',
+      DEV_JWT_SECRET: SECRET,
+      DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:5432/heimdex',
+      READ_DATABASE_URL: 'postgres://postgres@127.0.0.1:5433/heimdex',
+    });
+    assert.equal(
+      readReplicaUrl(local.database),
+      'postgres://heimdex_authenticator:pw@127.0.0.1:5433/heimdex',
+    );
+    assert.equal(
+      readReplicaUrl(loadConfig({ HEIMDEX_ENV: 'prod', ...JWKS, ...PROD_DB }).database),
+      undefined,
+    );
+    assert.match(
+      configError({ HEIMDEX_ENV: 'prod', ...JWKS, ...PROD_DB, READ_REPLICA_MAX_LAG_MS: '-1' }),
+      /READ_REPLICA_MAX_LAG_MS: must be/,
+    );
   });
 });
 
