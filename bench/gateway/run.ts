@@ -18,8 +18,16 @@
  * --extra "label:NAME=value,..." adds a gateway with those settings to W1-W3 (repeatable),
  * e.g. --extra "rate limits off:RATE_LIMIT=off".
  *
+ * With --replica it measures W2 (20 newest jobs) on the gateway against a
+ * primary alone and against the same primary with a streaming replica
+ * (READ_DATABASE_URL): a primary and a `pg_basebackup -R` replica of its own
+ * (dev/streamingReplica.ts), both on this machine, so the replica adds no
+ * cores here; the figure is the cost of routing, probing the replica and the
+ * replica's own speed, not the capacity a replica on its own machine adds.
+ *
  * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16), --pooler,
- * --workload all | standard | noisy (all: W1-W3, then the noisy neighbour; --pooler: W1-W3 only),
+ * --replica, --workload all | standard | noisy (all: W1-W3, then the noisy neighbour;
+ * --pooler: W1-W3 only; --replica: W2 only),
  * --per-org <n>: DB_POOL_MAX_PER_ORG of the noisy neighbour's fair gateways (default: half the pool).
  */
 import { randomBytes } from 'node:crypto';
@@ -33,7 +41,8 @@ import { childEnv, startChild, type RunningChild } from '../../runtime/process/c
 import { runMain } from '../../runtime/process/runMain.js';
 import { freePort } from '../../dev/freePort.js';
 import { startPgBouncer } from '../../dev/pgBouncer.js';
-import { deriveLocalRoleUrls } from '../../runtime/db/roleUrls.js';
+import { startReplicatedPostgres } from '../../dev/streamingReplica.js';
+import { deriveLocalRoleUrls, withDatabase } from '../../runtime/db/roleUrls.js';
 import { createSeededDatabase, JOBS_PER_ORG, ORGS } from './seededDatabase.js';
 import { runLoad } from './measure.js';
 import { formatTable, type Row } from './report.js';
@@ -105,6 +114,7 @@ await runMain('bench', async ({ onShutdown }) => {
       rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
       pooler: { type: 'boolean', default: false },
+      replica: { type: 'boolean', default: false },
       workload: { type: 'string', default: 'all' },
       'per-org': { type: 'string', default: '5' },
       extra: { type: 'string', multiple: true, default: [] },
@@ -115,7 +125,7 @@ await runMain('bench', async ({ onShutdown }) => {
     throw new Error(`--workload: all, standard or noisy, not ${chosen}`);
   }
   const standard = chosen !== 'noisy';
-  const noisy = !values.pooler && chosen !== 'standard';
+  const noisy = !values.pooler && !values.replica && chosen !== 'standard';
   const durationS = Number(values.duration);
   const rounds = Number(values.rounds);
   const connections = Number(values.connections);
@@ -127,8 +137,14 @@ await runMain('bench', async ({ onShutdown }) => {
     throw new Error('the benchmark runs in local mode (dev tokens)');
   const logger = createLogger({ ...config, logLevel: 'warn', service: 'heimdex-bench' });
 
+  const replicated = values.replica ? await startReplicatedPostgres(logger) : undefined;
   say(`# seeding ${ORGS} orgs x ${JOBS_PER_ORG} jobs`);
-  const db = await createSeededDatabase(config, logger);
+  const db = await createSeededDatabase(
+    replicated
+      ? { ...config, database: { ...config.database, adminUrl: replicated.primaryUrl } }
+      : config,
+    logger,
+  );
   const servers: Server[] = [];
   let cleaned: Promise<void> | undefined;
   const stops: Array<() => Promise<void>> = [];
@@ -137,6 +153,7 @@ await runMain('bench', async ({ onShutdown }) => {
       await Promise.all(servers.map((s) => s.child.stop(config.shutdownTimeoutMs)));
       for (const stop of stops) await stop();
       await db.drop();
+      await replicated?.stop();
     })());
   onShutdown(cleanUp);
   const secret = config.auth.secret;
@@ -148,6 +165,8 @@ await runMain('bench', async ({ onShutdown }) => {
     );
   }
   const all = workloads(db, (orgId) => tokens.get(orgId)!);
+  // With --replica, W2 alone.
+  const measured = replicated ? all.filter((w) => w.name.startsWith('W2')) : all;
 
   const start = async (
     label: string,
@@ -179,7 +198,19 @@ await runMain('bench', async ({ onShutdown }) => {
   };
   let contenders: Server[] = [];
   let baseline: Server | undefined;
-  if (standard && values.pooler) {
+  if (standard && replicated) {
+    const readUrl = withDatabase(
+      replicated.replicaUrl,
+      decodeURIComponent(new URL(db.adminUrl).pathname.slice(1)),
+    );
+    await caughtUp(db.adminUrl, readUrl);
+    const alone = await start('gateway, primary alone', 'gateway', 'dist/server/bin/api.js', {});
+    const withReplica = await start('gateway + replica', 'gateway', 'dist/server/bin/api.js', {
+      READ_DATABASE_URL: readUrl,
+    });
+    contenders = [alone, withReplica];
+    baseline = alone;
+  } else if (standard && values.pooler) {
     const gateway = await start('gateway', 'gateway', 'dist/server/bin/api.js', {});
     const bouncer = await startPgBouncer(db.adminUrl, { poolSize: 10 });
     stops.push(bouncer.stop);
@@ -246,7 +277,7 @@ await runMain('bench', async ({ onShutdown }) => {
       `# autocannon, ${connections} connections, ${rounds} rounds x ${durationS} s per server, alternating; medians`,
     );
     const rows: Row[] = [];
-    for (const workload of all) {
+    for (const workload of measured) {
       const running = contenders.filter((s) => !(s.readsOnly && workload.name.startsWith('W3')));
       const load = (server: Server, seconds: number) =>
         runLoad({
@@ -272,7 +303,11 @@ await runMain('bench', async ({ onShutdown }) => {
     say('');
     say(formatTable(rows, baseline.label));
     say('');
-    if (values.pooler) {
+    if (replicated) {
+      say('One primary and one streaming replica (PostgreSQL binaries of this machine), on the');
+      say('same cores as the API and the load: this is the cost of routing reads to a replica,');
+      say('not the capacity a replica on its own machine adds.');
+    } else if (values.pooler) {
       say('PgBouncer 1.18, pool_mode=transaction, default_pool_size=10 (the gateway pool size).');
     } else {
       say(
@@ -336,3 +371,25 @@ await runMain('bench', async ({ onShutdown }) => {
   }
   await cleanUp();
 });
+
+/** Until the replica has replayed everything the primary had written (the seeded data). */
+async function caughtUp(primaryUrl: string, replicaUrl: string): Promise<void> {
+  const primary = new pg.Client({ connectionString: primaryUrl });
+  const replica = new pg.Client({ connectionString: replicaUrl });
+  await Promise.all([primary.connect(), replica.connect()]);
+  try {
+    const { rows } = await primary.query<{ lsn: string }>(
+      'select pg_current_wal_insert_lsn()::text as lsn',
+    );
+    for (;;) {
+      const replayed = await replica.query<{ done: boolean }>(
+        'select pg_last_wal_replay_lsn() >= $1::pg_lsn as done',
+        [rows[0]!.lsn],
+      );
+      if (replayed.rows[0]!.done) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await Promise.all([primary.end(), replica.end()]);
+  }
+}
