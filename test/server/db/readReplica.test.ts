@@ -17,7 +17,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startReplicatedPostgres, type ReplicatedPostgres } from '../../../dev/streamingReplica.js';
-import { createDatabase, migrateLocally, scratchName } from '../../../dev/scratchDatabase.js';
+import {
+  createDatabase,
+  dropDatabase,
+  migrateLocally,
+  scratchName,
+} from '../../../dev/scratchDatabase.js';
 import { deriveLocalRoleUrls, withDatabase } from '../../../runtime/db/roleUrls.js';
 import { createLogger } from '../../../runtime/logger.js';
 import { startTestApi, type TestApi } from '../../support/testApi.js';
@@ -74,8 +79,35 @@ after(async () => {
   await strictApi?.stop();
   await primary?.end();
   await replica?.end();
+  // pg-pool's end() resolves before its sockets close; a server stopped in that
+  // window sends them a 57P01 that nobody listens to any more.
+  if (db) {
+    await untilNoSessions(servers.replicaUrl, db.name);
+    await dropDatabase(servers.primaryUrl, db.name);
+  }
   await servers?.stop();
 });
+
+/** Until no session is left on `database` (or the server is gone). */
+async function untilNoSessions(serverUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  try {
+    await client.connect();
+  } catch {
+    return;
+  }
+  try {
+    await waitFor('the sessions to leave', async () => {
+      const { rows } = await client.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = $1',
+        [database],
+      );
+      return rows[0]!.n === 0;
+    });
+  } finally {
+    await client.end();
+  }
+}
 
 function post(target: TestApi, query: string, variables?: object, consistency?: string) {
   const request = target
