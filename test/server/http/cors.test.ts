@@ -63,6 +63,7 @@ describe('an allowed origin (local mode default)', () => {
         'authorization',
         'apollo-require-preflight',
         'x-apollo-operation-name',
+        'heimdex-consistency',
       ]);
       assert.equal(response.headers['access-control-max-age'], '600');
       assert.equal(response.headers['access-control-allow-credentials'], undefined);
@@ -83,6 +84,7 @@ describe('an allowed origin (local mode default)', () => {
       'ratelimit-limit',
       'ratelimit-remaining',
       'ratelimit-reset',
+      'heimdex-consistency',
     ]) {
       assert.ok(exposed.includes(name), `${name} exposed: ${exposed.join(',')}`);
     }
