@@ -149,7 +149,7 @@ export class RequestTransaction implements RequestDatabase {
     span?: Span,
   ): Promise<pg.QueryResult<R>> {
     if (this.#finished) throw new Error('the request transaction is already over');
-    let client = await this.#connection();
+    const client = await this.#connection();
     this.#refuseAfterFailure();
     const configFor = (on: pg.PoolClient) => ({
       ...statement,
@@ -164,24 +164,15 @@ export class RequestTransaction implements RequestDatabase {
       if (!first) return await client.query<R>(configFor(client) as pg.QueryConfig);
       // begin and the settings went out in the same write as this statement
       span?.setAttributes({ 'heimdex.db.begin': true, 'heimdex.db.read_only': this.#readOnly });
+      const start = (on: pg.PoolClient) =>
+        queryWithTransactionStart<R>(on, configFor(on), this.#readOnly, this.settings);
       try {
-        return await queryWithTransactionStart<R>(
-          client,
-          configFor(client),
-          this.#readOnly,
-          this.settings,
-        );
+        return await start(client);
       } catch (err) {
         if (!this.#replicaLost(err)) throw err;
         // Nothing ran on the replica: the primary runs the statement (still this statement's
         // span; the new connection's wait is a `db connect` span of its own).
-        client = await this.#fallBackToPrimary(err);
-        return await queryWithTransactionStart<R>(
-          client,
-          configFor(client),
-          this.#readOnly,
-          this.settings,
-        );
+        return await start(await this.#fallBackToPrimary(err));
       }
     } catch (err) {
       // Unsure which prepared statements that connection now holds: do not reuse it.

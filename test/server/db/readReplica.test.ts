@@ -8,7 +8,9 @@
  *   not on the primary, caught while both wait on a lock;
  * - a replica further behind than READ_REPLICA_MAX_LAG_MS is skipped;
  * - a stopped replica sends reads to the primary with no error to the client;
- * - a header that is not a WAL position is a 400 BAD_USER_INPUT.
+ * - a header that is not a WAL position is a 400 BAD_USER_INPUT;
+ * - traced, the `db connect` span says which server took the transaction,
+ *   and no span carries the token or a variable's value.
  * The primary and the replica are servers of this file's own
  * (dev/streamingReplica.ts says why); the replica is stopped by the last test.
  */
@@ -30,6 +32,11 @@ import type { TestDatabase } from '../../support/testDatabase.js';
 import { tokenFor } from '../../support/tokens.js';
 import { waitFor } from '../../support/waitFor.js';
 import { parseWalPosition } from '../../../server/db/walPosition.js';
+import {
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from '../../support/otlpReceiver.js';
 
 const HEADER = 'heimdex-consistency';
 const CREATE = 'mutation { createJob(input: { type: MOCK_PROCESS }) { job { id } } }';
@@ -45,6 +52,9 @@ let replica: pg.Pool;
 let api: TestApi;
 /** Max lag 200 ms. */
 let strictApi: TestApi;
+/** As `api`, with tracing on: OTLP to `receiver`. */
+let tracedApi: TestApi;
+let receiver: OtlpReceiver;
 let token: string;
 
 before(async () => {
@@ -71,12 +81,23 @@ before(async () => {
   strictApi = await startTestApi(db, {
     env: { READ_DATABASE_URL: readUrl, READ_REPLICA_MAX_LAG_MS: '200' },
   });
+  receiver = await startOtlpReceiver();
+  tracedApi = await startTestApi(db, {
+    env: {
+      READ_DATABASE_URL: readUrl,
+      READ_REPLICA_MAX_LAG_MS: '60000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    },
+  });
   if (api.config.auth.provider !== 'dev') throw new Error('dev auth expected');
   token = await tokenFor(api.config.auth.secret, randomUUID());
 });
 after(async () => {
   await api?.stop();
   await strictApi?.stop();
+  await tracedApi?.stop();
+  await receiver?.close();
   await primary?.end();
   await replica?.end();
   // pg-pool's end() resolves before its sockets close; a server stopped in that
@@ -285,6 +306,65 @@ describe('queries on a streaming replica, read-your-writes through Heimdex-Consi
     const { replica: state } = response.body as { replica: { status: string; replayLsn: string } };
     assert.equal(state.status, 'streaming');
     assert.ok(parseWalPosition(state.replayLsn) !== undefined);
+  });
+
+  it('traces the choice of server inside the db connect span, and never a value', async () => {
+    /** The spans of the request answered by `response`, once its own span arrived. */
+    const traceOf = async (response: { headers: Record<string, string> }) => {
+      const requestId = response.headers['x-request-id'];
+      const own = (spans: ReceivedSpan[]) =>
+        spans.find((s) => s.attributes['heimdex.request_id'] === requestId);
+      await receiver.waitFor((spans) => own(spans) !== undefined, 10_000);
+      const traceId = own(receiver.spans)!.traceId;
+      const spans = receiver.spans.filter((s) => s.traceId === traceId);
+      const one = (name: string) => {
+        const found = spans.filter((s) => s.name === name);
+        assert.equal(found.length, 1, `${name} in ${spans.map((s) => s.name).join(', ')}`);
+        return found[0]!;
+      };
+      return { spans, one };
+    };
+
+    const created = await post(tracedApi, CREATE);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const id = (created.body as { data: { createJob: { job: { id: string } } } }).data.createJob.job
+      .id;
+    assert.ok(created.headers[HEADER]);
+    const write = await traceOf(created);
+    assert.equal(write.one('db connect').attributes['heimdex.db.served_by'], 'primary');
+    assert.equal(write.one('db commit').statusCode, 0, 'the commit that read the position');
+
+    // Without the header: the replica.
+    const onReplica = await traceOf(await post(tracedApi, READ, { id }));
+    const connect = onReplica.one('db connect');
+    assert.equal(connect.attributes['heimdex.db.served_by'], 'replica');
+    assert.equal(connect.statusCode, 0);
+    const first = onReplica.spans.filter((s) => s.attributes['heimdex.db.begin'] === true);
+    assert.equal(first.length, 1);
+    assert.equal(first[0]!.attributes['heimdex.db.read_only'], true);
+    assert.equal(onReplica.one('db commit').parentSpanId, connect.parentSpanId);
+
+    // A position the replica has not replayed: the primary, decided inside the same span.
+    await setReplay(true);
+    let later: { id: string; position: string };
+    let behind: Awaited<ReturnType<typeof traceOf>>;
+    try {
+      later = await createJob(tracedApi);
+      behind = await traceOf(await post(tracedApi, READ, { id: later.id }, later.position));
+    } finally {
+      await setReplay(false);
+    }
+    assert.equal(behind.one('db connect').attributes['heimdex.db.served_by'], 'primary');
+
+    const forbidden = [token, ...token.split('.'), id, later.id];
+    for (const span of [...write.spans, ...onReplica.spans, ...behind.spans]) {
+      for (const [key, value] of Object.entries(span.attributes)) {
+        const text = JSON.stringify(value);
+        for (const secret of forbidden) {
+          assert.ok(!text.includes(secret), `${span.name}: ${key} carries ${secret}`);
+        }
+      }
+    }
   });
 
   // Last: the replica does not come back.
