@@ -176,6 +176,10 @@ const SPECS = {
     default: 100_000,
     desc: 'points per minute per user (sub within an org), per API instance',
   }),
+  RATE_LIMIT_EARLY_DELAY_MS: num({
+    default: 1_000,
+    desc: 'a user refused again before its Retry-After gets its 429 this much later (at most its Retry-After); 0: at once',
+  }),
   RATE_LIMIT_BAD_TOKENS: num({
     default: 60,
     desc: 'failed token verifications per minute per client address before 429s',
@@ -187,6 +191,14 @@ const SPECS = {
   MAX_QUERY_NODES: num({
     default: 10_000,
     desc: 'most nodes one request may ask for (pages multiply); more is refused before it runs',
+  }),
+  ADMISSION_MAX_NODES: num({
+    default: 10_000,
+    desc: 'request cost (nodes, plus 10 per write) running at once over all orgs; more waits its turn',
+  }),
+  ADMISSION_MAX_NODES_PER_ORG: num({
+    default: undefined,
+    desc: 'request cost one org may have running at once (default: a quarter of ADMISSION_MAX_NODES); a costlier request runs alone within its org',
   }),
   PERSISTED_OPERATIONS_ONLY: bool({
     default: false,
@@ -345,8 +357,20 @@ export interface Config {
   limits: {
     /** Requests whose operation may return more nodes are refused before they run. */
     maxQueryNodes: number;
+    /**
+     * Cost running at once, over all orgs and per org (runtime/admission/costAdmission.ts); a
+     * request waits for its turn at most database.connectionTimeoutMs.
+     */
+    admission: { maxNodes: number; maxNodesPerOrg: number };
     /** Per-minute budgets of this instance (server/http/rateLimits.ts); unset: RATE_LIMIT=off. */
-    rate: { orgPoints: number; userPoints: number; badTokensPerAddress: number } | undefined;
+    rate:
+      | {
+          orgPoints: number;
+          userPoints: number;
+          badTokensPerAddress: number;
+          earlyRefusalDelayMs: number;
+        }
+      | undefined;
     /** Entries of X-Forwarded-For appended by proxies we trust; 0: the socket address. */
     trustedProxyHops: number;
   };
@@ -488,8 +512,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(e.READ_REPLICA_MAX_LAG_MS) || e.READ_REPLICA_MAX_LAG_MS < 0) {
     problems.push('READ_REPLICA_MAX_LAG_MS: must be a whole number of milliseconds, 0 or more');
   }
+  const admissionPerOrg =
+    e.ADMISSION_MAX_NODES_PER_ORG ?? Math.max(1, Math.floor(e.ADMISSION_MAX_NODES / 4));
+  if (
+    !Number.isInteger(admissionPerOrg) ||
+    admissionPerOrg < 1 ||
+    admissionPerOrg > e.ADMISSION_MAX_NODES
+  ) {
+    problems.push(
+      'ADMISSION_MAX_NODES_PER_ORG: must be a whole number from 1 to ADMISSION_MAX_NODES',
+    );
+  }
   for (const name of [
     'MAX_QUERY_NODES',
+    'ADMISSION_MAX_NODES',
     'RATE_LIMIT_ORG_POINTS',
     'RATE_LIMIT_USER_POINTS',
     'RATE_LIMIT_BAD_TOKENS',
@@ -497,6 +533,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (!Number.isInteger(e[name]) || e[name] < 1) {
       problems.push(`${name}: must be a whole number, at least 1`);
     }
+  }
+  if (
+    !Number.isInteger(e.RATE_LIMIT_EARLY_DELAY_MS) ||
+    e.RATE_LIMIT_EARLY_DELAY_MS < 0 ||
+    e.RATE_LIMIT_EARLY_DELAY_MS > 10_000
+  ) {
+    problems.push('RATE_LIMIT_EARLY_DELAY_MS: must be a whole number from 0 to 10000');
   }
   if (e.RATE_LIMIT === 'off' && !local) {
     problems.push(`RATE_LIMIT: "off" is for benchmarks only and refused when HEIMDEX_ENV=${env}`);
@@ -598,6 +641,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     limits: {
       maxQueryNodes: e.MAX_QUERY_NODES,
+      admission: { maxNodes: e.ADMISSION_MAX_NODES, maxNodesPerOrg: admissionPerOrg },
       rate:
         e.RATE_LIMIT === 'off'
           ? undefined
@@ -605,6 +649,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
               orgPoints: e.RATE_LIMIT_ORG_POINTS,
               userPoints: e.RATE_LIMIT_USER_POINTS,
               badTokensPerAddress: e.RATE_LIMIT_BAD_TOKENS,
+              earlyRefusalDelayMs: e.RATE_LIMIT_EARLY_DELAY_MS,
             },
       trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     },

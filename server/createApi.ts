@@ -24,6 +24,7 @@ import { createIde, exampleOperations } from './http/ide.js';
 import { ApiMetrics } from './http/apiMetrics.js';
 import { startMetricsServer, type MetricsServer } from '../runtime/metrics/metricsServer.js';
 import { RateLimits } from './http/rateLimits.js';
+import { CostAdmission } from '../runtime/admission/costAdmission.js';
 import { startTracing } from '../runtime/tracing/startTracing.js';
 import {
   startSubscriptionServer,
@@ -36,6 +37,8 @@ export interface Api {
   pool: pg.Pool;
   /** Where requests get their connections: per-org queues, in turn, a share each. */
   requestPool: FairPool;
+  /** Where requests wait for their turn by cost, before any work. */
+  admission: CostAdmission;
   /** Prometheus metrics, served on METRICS_PORT; none without it. */
   metrics: ApiMetrics | undefined;
   /** GraphQL subscriptions over WebSocket on the same server. */
@@ -72,6 +75,11 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
   const verifier = createTokenVerifier(config.auth, logger, (how) => metrics?.tokenVerified(how));
   let metricsServer: MetricsServer | undefined;
   const rateLimits = config.limits.rate && new RateLimits(config.limits.rate);
+  const admission = new CostAdmission({
+    maxCost: config.limits.admission.maxNodes,
+    maxCostPerOrg: config.limits.admission.maxNodesPerOrg,
+    timeoutMs: config.database.connectionTimeoutMs,
+  });
   const tracing =
     config.tracing &&
     (await startTracing(config.tracing, { name: 'heimdex-api', version: config.version }, logger));
@@ -100,6 +108,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       maxBodyBytes: config.http.maxBodyBytes,
       allowList: persistedOperationsOnly ? persisted : undefined,
       rateLimits,
+      admission,
       trustedProxyHops: config.limits.trustedProxyHops,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       timeouts: config.http.timeouts,
@@ -148,6 +157,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       metrics,
       pool,
       requestPool,
+      admission,
       subscriptions,
       listen: (port, host) =>
         new Promise((resolve, reject) => {

@@ -3,14 +3,18 @@
  * gives Apollo the public schema (to parse, validate and cache documents) and
  * an executor that measures the operation's cost (refusing it over the node
  * limit, or over its org's or user's rate budget, before any database
- * work), routes it (schema/compose/router.ts),
+ * work), waits for its turn by that cost (server/http/requestAdmission.ts),
+ * routes it (schema/compose/router.ts),
  * then settles the request's transaction and masks the errors.
  */
-import { getVariableValues, printSchema, type GraphQLError } from 'graphql';
+import { getVariableValues, GraphQLError, printSchema, type ExecutionResult } from 'graphql';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { RequestContext } from './requestContext.js';
 import type { GatewaySchema } from '../../schema/buildGatewaySchema.js';
-import { clientError, variableError } from '../../schema/errors/toClientError.js';
+import { clientError, toClientError, variableError } from '../../schema/errors/toClientError.js';
+import { DatabaseUnavailableError } from '../../runtime/errors/HeimdexError.js';
+import { AdmissionTimeoutError } from '../../runtime/admission/costAdmission.js';
+import { ClientGoneError } from './requestAdmission.js';
 import { QueryCost } from '../../schema/limits/queryCost.js';
 import { maskErrors } from './maskErrors.js';
 import { settleTransaction } from './settleTransaction.js';
@@ -30,6 +34,34 @@ function noOperation(name: string | undefined): GraphQLError {
     ? `The document has no operation named "${name}".`
     : 'The document has several operations: send operationName to say which one to run.';
   return clientError('BAD_USER_INPUT', message);
+}
+
+/**
+ * Waits for the request's turn by its cost (server/http/requestAdmission.ts),
+ * before it takes a connection or does any work; a result when it may not run.
+ */
+async function waitForTurn(
+  context: RequestContext,
+  points: number,
+): Promise<ExecutionResult | undefined> {
+  try {
+    await context.admission?.admit(points);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ClientGoneError) {
+      // Nobody reads this answer: not a failure of ours, so no error id and no warning.
+      context.logger.debug({ err }, 'client went away');
+      return { errors: [clientError('SERVICE_UNAVAILABLE', err.message)] };
+    }
+    if (!(err instanceof AdmissionTimeoutError)) throw err;
+    // As a connection that does not come in time: 503 with Retry-After, logged with an error id.
+    const cause = new DatabaseUnavailableError('no turn to run', { cause: err });
+    return {
+      errors: [
+        toClientError(new GraphQLError(err.message, { originalError: cause }), context.logger),
+      ],
+    };
+  }
 }
 
 export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): GatewayInterface {
@@ -68,10 +100,13 @@ export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): Ga
       const state = (context.usage.rateLimit = await rateLimits.spend(context.claims, points));
       if (state.refusedBy) {
         context.usage.refusedBy = 'rate_limit';
+        await rateLimits.toldToWait(context.claims, state);
         const message = rateLimitMessage(state, points);
         return { errors: [clientError('RATE_LIMITED', message, undefined, undefined, { points })] };
       }
     }
+    const turn = await waitForTurn(context, pointsFor(measured.cost));
+    if (turn) return turn;
     const isMutation = operation.operation === 'mutation';
     context.db.setReadOnly(!isMutation);
     const result = await gateway.router.execute({

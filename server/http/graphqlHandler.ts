@@ -1,16 +1,18 @@
 /**
  * `POST /graphql` (and `GET /graphql` for queries): authenticate first (a refused token never reaches the
  * database), refuse a caller whose rate budget is already spent, then hand
- * the request to Apollo with a context holding the verified claims and the
+ * the request to Apollo with a context holding the verified claims, the
  * request's transaction, which is always settled before the response
- * leaves. Every answer to an authenticated request carries RateLimit-*.
+ * leaves, and its turn by cost, given back once the response is written. Every answer to an authenticated request carries RateLimit-*.
  * With a read replica, a query reads there unless its Heimdex-Consistency
  * header asks for a position the replica has not replayed; a committed
  * mutation answers with that header (server/db/walPosition.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout } from 'node:timers/promises';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { FairPool } from '../../runtime/db/fairPool.js';
+import type { CostAdmission } from '../../runtime/admission/costAdmission.js';
 import { AuthError } from '../auth/AuthError.js';
 import { bearerToken } from '../auth/bearerToken.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
@@ -21,6 +23,7 @@ import { BodyTooLargeError, readBody } from './readBody.js';
 import { sendGraphqlError } from './sendGraphqlError.js';
 import { roundMs, type RequestLog } from './requestLog.js';
 import { RequestContext } from './requestContext.js';
+import { RequestAdmission } from './requestAdmission.js';
 import type { ReadReplica } from '../db/readReplica.js';
 import {
   BadConsistencyHeaderError,
@@ -53,6 +56,8 @@ export interface GraphqlHandlerDeps {
   allowList?: Pick<PersistedOperations, 'allows'> | undefined;
   /** Per-minute budgets (server/http/rateLimits.ts); none with RATE_LIMIT=off. */
   rateLimits: RateLimits | undefined;
+  /** Turns to run by cost, per org (runtime/admission/costAdmission.ts). */
+  admission: CostAdmission;
   /** Proxies whose X-Forwarded-For entries are trusted (server/http/clientAddress.ts). */
   trustedProxyHops: number;
   /** Prometheus metrics (server/http/apiMetrics.ts); none without METRICS_PORT. */
@@ -163,6 +168,9 @@ export async function handleGraphql(
   const spent = await rateLimits?.check(claims);
   if (spent) {
     deps.metrics?.refused('rate_limit');
+    // Back before its Retry-After: a client retrying in a loop gets few answers per connection.
+    const delayMs = spent.early ? rateLimits!.earlyRefusalDelayMs(spent) : 0;
+    if (delayMs > 0) await setTimeout(delayMs);
     sendRateLimited(req, res, spent, log.logger);
     return;
   }
@@ -183,6 +191,7 @@ export async function handleGraphql(
     trace,
     deps.replica && { replica: deps.replica, after },
   );
+  context.admission = new RequestAdmission(deps.admission, claims.orgId, res);
   /** RateLimit-* on every answer; a request refused before execution spends 1 point. */
   const rateLimitHeaders = async (): Promise<void> => {
     if (!rateLimits) return;
@@ -256,6 +265,8 @@ export async function handleGraphql(
   } finally {
     // Nothing executed (a refused document) or an unexpected failure: release the connection.
     await context.db.finish(false);
+    // After the answer was written: its serialization was part of the turn.
+    context.admission.release();
     const { cost, operation, outcome, refusedBy } = context.usage;
     if (refusedBy) deps.metrics?.refused(refusedBy);
     log.summary = {

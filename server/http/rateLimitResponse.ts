@@ -32,9 +32,12 @@ export function rateLimitMessage(state: RateLimitState, points?: number): string
       const whose = state.refusedBy === 'org' ? "Your org's" : 'Your';
       const budget = `${whose} budget is ${formatCount(state.limit)} points a minute, a request spends the nodes it may return (at least 1, writes 10 more)`;
       const left = `${formatCount(state.remaining)} left`;
-      return points === undefined
+      if (points !== undefined) {
+        return `This request costs ${formatCount(points)} points. ${budget}; ${left}. ${retry}`;
+      }
+      return state.remaining <= 0
         ? `${budget}, and none is left. ${retry}`
-        : `This request costs ${formatCount(points)} points. ${budget}; ${left}. ${retry}`;
+        : `${budget}; ${left}, but a request of yours was refused until then. ${retry}`;
     }
     case undefined:
       throw new Error('the request was not refused');
@@ -48,6 +51,7 @@ export function logRateLimited(logger: Logger, state: RateLimitState, fields = {
       bucket: state.refusedBy,
       limit: state.limit,
       retryAfterS: state.resetS,
+      ...(state.early && { early: true }),
       ...fields,
     },
     'rate_limited',

@@ -10,6 +10,14 @@
  *
  * rate-limiter-flexible's memory store counts fixed one-minute windows per
  * key; `resetS` is when the window of the tighter budget ends.
+ *
+ * A user refused with Retry-After is remembered until then: one that asks
+ * again before it ignored Retry-After (`early`): it is refused again before
+ * its request is read (even one that its budget would still allow), and
+ * gets that 429 only after `earlyRefusalDelayMs` (server/http/graphqlHandler.ts):
+ * retrying in a tight loop then costs the API a cheap answer per connection
+ * and delay instead of as many answers as the client can ask for, each
+ * taking CPU from the other orgs.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RequestClaims } from '../auth/claims.js';
@@ -32,6 +40,8 @@ export interface RateLimitState {
   resetS: number;
   /** Set when the request was refused: the budget it would have overdrawn. */
   refusedBy?: Bucket;
+  /** Refused again before the Retry-After it was given had passed. */
+  early?: boolean;
 }
 
 /** Points a request of this cost spends. */
@@ -61,8 +71,10 @@ export class RateLimits {
   readonly #org: RateLimiterMemory;
   readonly #user: RateLimiterMemory;
   readonly #badTokens: RateLimiterMemory;
+  /** Users refused until their Retry-After: blocked keys, each for its own Retry-After. */
+  readonly #toldToWait = new RateLimiterMemory({ points: 1, duration: WINDOW_S });
 
-  constructor(settings: RateLimitSettings) {
+  constructor(private readonly settings: RateLimitSettings) {
     this.#org = new RateLimiterMemory({ points: settings.orgPoints, duration: WINDOW_S });
     this.#user = new RateLimiterMemory({ points: settings.userPoints, duration: WINDOW_S });
     this.#badTokens = new RateLimiterMemory({
@@ -71,21 +83,46 @@ export class RateLimits {
     });
   }
 
-  /** Before any work: refused when the org's or the user's budget is already spent. */
+  /**
+   * Before any work: refused when the org's or the user's budget is already
+   * spent, or when the user was refused before and its Retry-After has not
+   * passed (`early`: it did not wait, and is refused again without its
+   * request being read). A refusal here is remembered too (toldToWait).
+   */
   async check(claims: RequestClaims): Promise<RateLimitState | undefined> {
-    const [org, user] = await Promise.all([
+    const key = userKey(claims);
+    const [org, user, told] = await Promise.all([
       this.#org.get(claims.orgId),
-      this.#user.get(userKey(claims)),
+      this.#user.get(key),
+      this.#toldToWait.get(key),
     ]);
-    for (const [bucket, limiter, res] of [
-      ['org', this.#org, org],
-      ['user', this.#user, user],
-    ] as const) {
-      if (res && res.remainingPoints <= 0) {
-        return stateOf({ bucket, limiter, key: '', res, refused: true });
-      }
-    }
-    return undefined;
+    const budgets = [
+      { bucket: 'org', limiter: this.#org, res: org },
+      { bucket: 'user', limiter: this.#user, res: user },
+    ] as const;
+    const spent = budgets.find(({ res }) => res && res.remainingPoints <= 0);
+    if (!spent && !told) return undefined;
+    // Told to wait: whichever budget has less left (both windows over: it may go on).
+    const refusing =
+      spent ??
+      budgets
+        .filter(({ res }) => res)
+        .sort((a, b) => a.res!.remainingPoints - b.res!.remainingPoints)[0];
+    if (!refusing) return undefined;
+    const state = stateOf({ ...refusing, res: refusing.res!, key: '', refused: true });
+    if (told) state.early = true;
+    else await this.toldToWait(claims, state);
+    return state;
+  }
+
+  /** How long to hold an `early` refusal: RATE_LIMIT_EARLY_DELAY_MS, at most its Retry-After. */
+  earlyRefusalDelayMs(state: RateLimitState): number {
+    return Math.min(this.settings.earlyRefusalDelayMs, state.resetS * 1000);
+  }
+
+  /** Remembers that the user was refused until `state.resetS` (its Retry-After). */
+  async toldToWait(claims: RequestClaims, state: RateLimitState): Promise<void> {
+    await this.#toldToWait.block(userKey(claims), state.resetS);
   }
 
   /** Spends `points` from the org's and the user's budgets, or neither when one is short. */

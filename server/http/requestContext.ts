@@ -11,6 +11,7 @@ import type { GatewayContext, RequestUsage } from '../../schema/context.js';
 import type { RequestLog } from './requestLog.js';
 import type { RateLimitState } from './rateLimits.js';
 import type { RequestTrace } from './requestTrace.js';
+import type { RequestAdmission } from './requestAdmission.js';
 
 /** What the request spends: its cost (schema/) and, here, its rate budget after spending it. */
 export interface ApiUsage extends RequestUsage {
@@ -26,6 +27,8 @@ export interface ApiUsage extends RequestUsage {
 export class RequestContext implements GatewayContext {
   readonly db: RequestTransaction;
   readonly usage: ApiUsage = {};
+  /** Over HTTP: the request's turn by its cost, released by the handler once answered. */
+  admission: RequestAdmission | undefined;
 
   constructor(
     readonly claims: RequestClaims,

@@ -1,8 +1,8 @@
 /**
  * Cost-weighted rate budgets per org and per user: RateLimit-* on every
  * answer to an authenticated request; over budget 429 RATE_LIMITED with
- * Retry-After, no database work and a `rate_limited` log line; a refused
- * request spends nothing; mutations cost 10 more per write; one org's flood
+ * Retry-After, no database work and a `rate_limited` log line; a user back
+ * before its Retry-After is answered later; a refused request spends nothing; mutations cost 10 more per write; one org's flood
  * leaves another org's budget alone. Failed verifications are limited per
  * client address, so a flood of bad tokens stops costing signature checks.
  */
@@ -20,6 +20,7 @@ import { MUTATION_POINTS } from '../../../server/http/rateLimits.js';
 const USER_POINTS = 1_000;
 const ORG_POINTS = 1_500;
 const HUNDRED = '{ jobs(first: 100) { nodes { id } } }';
+const EARLY_REFUSAL_DELAY_MS = 600;
 
 let db: TestDatabase;
 let api: TestApi;
@@ -33,6 +34,7 @@ before(async () => {
       RATE_LIMIT_USER_POINTS: String(USER_POINTS),
       RATE_LIMIT_ORG_POINTS: String(ORG_POINTS),
       RATE_LIMIT_BAD_TOKENS: '3',
+      RATE_LIMIT_EARLY_DELAY_MS: String(EARLY_REFUSAL_DELAY_MS),
     },
   });
   statements = countStatements(api.api.pool);
@@ -81,7 +83,7 @@ describe('rate budgets', () => {
     const token = await tokenFor(secret, org, 'viewer', 'bob');
     for (let i = 0; i < 9; i++)
       assert.equal((await graphql(api.http(), token, HUNDRED)).status, 200);
-    // 100 left: a request of 101 nodes is refused whole, one of 100 still runs.
+    // 100 left: a request of 101 nodes is refused whole.
     const before = statements.count;
     const refused = await graphql(
       api.http(),
@@ -103,17 +105,49 @@ describe('rate budgets', () => {
     assert.equal(line?.['orgId'], org);
     assert.equal(line?.['bucket'], 'user');
 
-    assert.equal((await graphql(api.http(), token, HUNDRED)).status, 200);
-    // Now spent: refused before the request is even read.
-    const spent = await api
+    // Told to wait: until Retry-After, even what the budget allows is refused, before it is read.
+    const early = await api
       .http()
       .post('/graphql')
       .set('content-type', 'application/json')
       .set('authorization', `Bearer ${token}`)
       .send('{"not json');
-    assert.equal(spent.status, 429);
-    assert.equal(spent.headers['ratelimit-remaining'], '0');
-    assert.ok(Number(spent.headers['retry-after']) >= 1);
+    assert.equal(early.status, 429);
+    assert.equal(early.headers['ratelimit-remaining'], '100');
+    assert.ok(Number(early.headers['retry-after']) >= 1);
+    assert.match(
+      (early.body as { errors: Array<{ message: string }> }).errors[0]!.message,
+      /100 left, but a request of yours was refused until then\. Retry after \d+ s\./,
+    );
+    assert.equal(statements.count, before);
+  });
+
+  it('answers a user who asks again before its Retry-After only after RATE_LIMIT_EARLY_DELAY_MS, without reading the request', async () => {
+    const org = randomUUID();
+    const token = await tokenFor(secret, org, 'viewer', 'gus');
+    for (let i = 0; i < 10; i++)
+      assert.equal((await graphql(api.http(), token, HUNDRED)).status, 200);
+    const refusals = () =>
+      api.logs.entries('rate_limited').filter((entry) => entry['sub'] === 'gus');
+    // Told to wait: the first refusal is at once.
+    const first = await graphql(api.http(), token, HUNDRED);
+    assert.equal(first.status, 429);
+    assert.equal(refusals().at(-1)?.['early'], undefined);
+    // Back before Retry-After: refused again, later, and before its body is parsed.
+    const before = statements.count;
+    const started = performance.now();
+    const again = await api
+      .http()
+      .post('/graphql')
+      .set('content-type', 'application/json')
+      .set('authorization', `Bearer ${token}`)
+      .send('{"not json');
+    const waitedMs = performance.now() - started;
+    assert.equal(again.status, 429);
+    assert.ok(Number(again.headers['retry-after']) >= 1);
+    assert.equal(refusals().at(-1)?.['early'], true);
+    assert.ok(waitedMs >= EARLY_REFUSAL_DELAY_MS - 50, `answered after ${waitedMs} ms`);
+    assert.equal(statements.count, before);
   });
 
   it("refuses an org over its budget, whichever user asks, and leaves other orgs' budgets alone", async () => {
