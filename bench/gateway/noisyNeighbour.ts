@@ -22,12 +22,42 @@ const FLOOD_LEAD_S = 1;
 export const HEAVY_READ =
   'query HeavyList { jobs(first: 100) { nodes { id events(first: 20) { nodes { nextStatus } } } } }';
 
-/** The gateways the workload compares: label and environment. */
-export const NOISY_SERVERS = [
-  { label: 'fair pool', env: { RATE_LIMIT: 'off' } },
-  { label: 'FIFO pool (DB_POOL_FAIR=off)', env: { RATE_LIMIT: 'off', DB_POOL_FAIR: 'off' } },
-  { label: 'fair pool, rate limits on', env: {} },
-] as const;
+const FAIR_LABEL = 'fair pool';
+
+/** Admission by cost left as good as off: budgets no request reaches. */
+const NO_ADMISSION = {
+  ADMISSION_MAX_NODES: '100000000',
+  ADMISSION_MAX_NODES_PER_ORG: '100000000',
+};
+
+/**
+ * The gateways the workload compares, label and environment: the fair pool
+ * with admission by cost (the defaults), each org's share of connections in
+ * `perOrg` (the first also with rate limits on, and without admission), the
+ * plain FIFO pool without admission (what nothing would give), and `extras`
+ * (rate limits off, like the fair pool).
+ */
+export function noisyServers(
+  perOrg: readonly string[],
+  extras: ReadonlyArray<{ label: string; env: Record<string, string> }> = [],
+): Array<{ label: string; env: Record<string, string> }> {
+  const [first = '5', ...others] = perOrg;
+  const fair = { RATE_LIMIT: 'off', DB_POOL_MAX_PER_ORG: first };
+  return [
+    { label: FAIR_LABEL, env: fair },
+    { label: 'fair pool, no admission', env: { ...fair, ...NO_ADMISSION } },
+    ...others.map((n) => ({
+      label: `fair pool, ${n} per org`,
+      env: { ...fair, DB_POOL_MAX_PER_ORG: n },
+    })),
+    ...extras.map(({ label, env }) => ({ label, env: { ...fair, ...env } })),
+    {
+      label: 'FIFO pool, no admission',
+      env: { RATE_LIMIT: 'off', DB_POOL_FAIR: 'off', ...NO_ADMISSION },
+    },
+    { label: 'fair pool, rate limits on', env: { DB_POOL_MAX_PER_ORG: first } },
+  ];
+}
 
 export interface NoisyTarget {
   label: string;
@@ -134,7 +164,7 @@ export function formatNoisyTable(results: Array<{ label: string; rounds: NoisyRo
     );
     const failedB = [...alone, ...flooded.map((r) => r.b)].reduce((sum, r) => sum + r.failures, 0);
     if (failedB > 0) lines.push(`${''.padEnd(30)}B's requests that failed: ${failedB}`);
-    if (label === NOISY_SERVERS[0].label) {
+    if (label === FAIR_LABEL) {
       const ratio = p99Flood / p99Alone;
       goal.push(
         `Goal (fair pool): B's p99 under the flood within 3x of alone: ${ratio <= 3 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x).`,

@@ -28,7 +28,10 @@
  * Options: --duration <s> per run (5), --rounds <n> (3), --connections <n> (16), --pooler,
  * --replica, --workload all | standard | noisy (all: W1-W3, then the noisy neighbour;
  * --pooler: W1-W3 only; --replica: W2 only),
- * --per-org <n>: DB_POOL_MAX_PER_ORG of the noisy neighbour's fair gateways (default: half the pool).
+ * --per-org <n,...>: DB_POOL_MAX_PER_ORG of the noisy neighbour's fair gateways (default: half
+ * the pool); several values add one fair gateway (rate limits off) per value after the first.
+ * --noisy-extra "label:NAME=value,...": one more gateway in the noisy neighbour (rate limits off,
+ * settings of the fair pool plus these), e.g. "4,000 per org:ADMISSION_MAX_NODES_PER_ORG=4000".
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -52,8 +55,8 @@ import {
   FLOOD_CONNECTIONS,
   formatNoisyTable,
   HEAVY_READ,
-  NOISY_SERVERS,
   noisyOrgs,
+  noisyServers,
   noisyRound,
   type NoisyRound,
 } from './noisyNeighbour.js';
@@ -117,6 +120,7 @@ await runMain('bench', async ({ onShutdown }) => {
       replica: { type: 'boolean', default: false },
       workload: { type: 'string', default: 'all' },
       'per-org': { type: 'string', default: '5' },
+      'noisy-extra': { type: 'string', multiple: true, default: [] },
       extra: { type: 'string', multiple: true, default: [] },
     },
   });
@@ -246,13 +250,7 @@ await runMain('bench', async ({ onShutdown }) => {
     // measured in the same rounds (rate limits off, tracing or metrics on...).
     const extras: Server[] = [];
     for (const spec of values.extra) {
-      const [label, settings = ''] = spec.split(/:(.*)/s);
-      const env = Object.fromEntries(
-        settings
-          .split(',')
-          .filter(Boolean)
-          .map((pair) => pair.split(/=(.*)/s).slice(0, 2) as [string, string]),
-      );
+      const { label, env } = extraSpec(spec);
       extras.push(await start(`gateway, ${label}`, 'gateway', 'dist/server/bin/api.js', env));
     }
     contenders = [gateway, noCache, ...extras, standalone];
@@ -326,11 +324,11 @@ await runMain('bench', async ({ onShutdown }) => {
     const tokenA = tokens.get(orgA)!;
     const gateways = [];
     const perOrg = values['per-org'];
-    for (const { label, env } of NOISY_SERVERS) {
-      const server = await start(label, 'gateway', 'dist/server/bin/api.js', {
-        DB_POOL_MAX_PER_ORG: perOrg,
-        ...env,
-      });
+    for (const { label, env } of noisyServers(
+      perOrg.split(','),
+      values['noisy-extra'].map(extraSpec),
+    )) {
+      const server = await start(label, 'gateway', 'dist/server/bin/api.js', env);
       const heavy = await fetch(`${server.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}` },
@@ -365,12 +363,25 @@ await runMain('bench', async ({ onShutdown }) => {
     say("p99 x: B's p99 over its p99 alone on the same gateway. A 2xx/429/400/503: A's answers");
     say("over all rounds. CPU us/req: the API process, per request answered (A's and B's).");
     say(
-      '"fair pool" and "FIFO pool" run with RATE_LIMIT=off, so every request of A reaches the pool;',
+      '"fair pool" (admission by cost at its defaults) and the others run with RATE_LIMIT=off, so',
     );
+    say('every request of A reaches the queues; "no admission": budgets no request reaches.');
     say('"rate limits on" has the default budgets (500,000 points a minute per org).');
   }
   await cleanUp();
 });
+
+/** "label:NAME=value,NAME=value" (--extra, --noisy-extra): a gateway's label and settings. */
+function extraSpec(spec: string): { label: string; env: Record<string, string> } {
+  const [label = spec, settings = ''] = spec.split(/:(.*)/s);
+  const env = Object.fromEntries(
+    settings
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+  return { label, env };
+}
 
 /** Until the replica has replayed everything the primary had written (the seeded data). */
 async function caughtUp(primaryUrl: string, replicaUrl: string): Promise<void> {
