@@ -14,20 +14,10 @@ import {
   type CostAdmissionOptions,
   type ReleaseAdmission,
 } from '../../../runtime/admission/costAdmission.js';
+import { settled } from '../../support/settled.js';
 
 function admission(options: Partial<CostAdmissionOptions> = {}): CostAdmission {
   return new CostAdmission({ maxCost: 100, maxCostPerOrg: 50, timeoutMs: 5_000, ...options });
-}
-
-/** Whether `promise` has settled by the time everything already due has run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  promise.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return done;
 }
 
 describe('CostAdmission', () => {

@@ -17,6 +17,7 @@ import { tokenFor } from '../../support/tokens.js';
 import { codes, graphql } from '../../support/graphql.js';
 import { adminQuery } from '../../support/adminSql.js';
 import { waitFor } from '../../support/waitFor.js';
+import { settled } from '../../support/settled.js';
 import { FairPool, PoolTimeoutError, type FairPoolOptions } from '../../../runtime/db/fairPool.js';
 
 let db: TestDatabase;
@@ -41,17 +42,6 @@ function fairPool(options: Partial<FairPoolOptions> & { max: number }): FairPool
 
 const pid = async (client: pg.PoolClient): Promise<number> =>
   (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-
-/** Whether `promise` has settled by the time everything already due has run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  promise.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return done;
-}
 
 describe('FairPool', () => {
   it('serves waiting orgs in turn when connections are scarce, each org first come first served', async () => {
