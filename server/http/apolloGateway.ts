@@ -124,7 +124,7 @@ export function apolloGateway(gateway: GatewaySchema, limits: RequestLimits): Ga
    */
   const executor: GatewayExecutor = async (requestContext) => {
     const { trace, usage } = requestContext.context as RequestContext;
-    if (!trace) return execute(requestContext);
+    if (!trace?.recording) return execute(requestContext);
     const type = requestContext.operation.operation;
     const name = requestContext.operationName ?? undefined;
     const span = trace.start(name ? `${type} ${name}` : type, {

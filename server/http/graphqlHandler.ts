@@ -159,7 +159,7 @@ export async function handleGraphql(
   trace?: RequestTrace,
 ): Promise<void> {
   log.graphql = true;
-  const claims = await (trace
+  const claims = await (trace?.recording
     ? tracedAuthenticate(req, res, deps, log, trace)
     : authenticate(req, res, deps, log));
   if (!claims) return;

@@ -44,7 +44,8 @@ export class RequestContext implements GatewayContext {
     this.db = new RequestTransaction(
       pool,
       { claims, requestId: log.requestId, statementTimeoutMs, preparedStatements },
-      trace,
+      // Unsampled: no statement spans (their attributes are not even built).
+      trace?.recording ? trace : undefined,
       reads,
     );
   }

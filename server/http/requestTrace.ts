@@ -6,9 +6,18 @@
  * tracing is on: otherwise every place that would start a span holds
  * `undefined` and does nothing more.
  *
+ * A request the sampler leaves out costs one non-recording root span: its
+ * attributes are not built, and `recording` is false, so the places that
+ * would start the child spans (token verification, the operation, each
+ * statement, the commit) take their untraced path. Every supported sampler
+ * decides a child as it decided the root (the same trace id, or the parent's
+ * flag), so those children would not have recorded either. The root still
+ * gives the trace id (logged) and the traceparent a job stores, unsampled, so
+ * the worker's parent-based sampler leaves the job out too.
+ *
  * Attributes carry no token, no claim but org and role, no SQL parameter
  * value and no error message (a PostgreSQL message can quote an input value):
- * test/server/tracing/traces.test.ts reads every attribute of every span.
+ * test/tracing/traces.test.ts reads every attribute of every span.
  */
 import type { IncomingMessage } from 'node:http';
 import {
@@ -27,6 +36,8 @@ const ROUTES = new Set(['/graphql', '/healthz', '/readyz']);
 
 export class RequestTrace {
   readonly span: Span;
+  /** Sampled: child spans are worth making. */
+  readonly recording: boolean;
   /** The innermost open span's context: the request's, then its operation's. */
   #parent: Context;
   #parentSpan: Span;
@@ -39,20 +50,23 @@ export class RequestTrace {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const method = req.method ?? 'GET';
     const header = req.headers.traceparent;
+    // No sampler of ours reads the attributes: they are set only once the span records.
     this.span = tracer.startSpan(
       `${method} ${ROUTES.has(path) ? path : 'unknown route'}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': method,
-          'url.path': path,
-          'heimdex.request_id': requestId,
-        },
-      },
-      contextOf(typeof header === 'string' ? header : undefined),
+      { kind: SpanKind.SERVER },
+      typeof header === 'string' ? contextOf(header) : ROOT_CONTEXT,
     );
+    this.recording = this.span.isRecording();
+    if (this.recording) {
+      this.span.setAttributes({
+        'http.request.method': method,
+        'url.path': path,
+        'heimdex.request_id': requestId,
+      });
+    }
     this.#parentSpan = this.span;
-    this.#parent = trace.setSpan(ROOT_CONTEXT, this.span);
+    // Unsampled, start() never reads it.
+    this.#parent = this.recording ? trace.setSpan(ROOT_CONTEXT, this.span) : ROOT_CONTEXT;
   }
 
   get traceId(): string {
@@ -64,8 +78,9 @@ export class RequestTrace {
     return formatTraceparent(this.#parentSpan.spanContext());
   }
 
-  /** A span under the innermost open one. */
+  /** A span under the innermost open one; unsampled, the root's own (non-recording) span. */
   start(name: string, attributes?: Attributes, kind = SpanKind.INTERNAL): Span {
+    if (!this.recording) return this.span;
     return this.tracer.startSpan(name, { kind, attributes }, this.#parent);
   }
 
@@ -76,6 +91,7 @@ export class RequestTrace {
   }
 
   end(statusCode: number): void {
+    if (!this.recording) return;
     this.span.setAttribute('http.response.status_code', statusCode);
     if (statusCode >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
     this.span.end();

@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../support/testDatabase.j
 import { freePort } from '../../dev/freePort.js';
 import { spawnScript, type Spawned } from '../support/processes.js';
 import { spawnWorker, type WorkerProcess } from '../support/testWorker.js';
+import { waitFor } from '../support/waitFor.js';
 import { TEST_DEV_SECRET } from '../support/localEnv.js';
 import { signDevToken } from '../../server/auth/devToken.js';
 import type { GraphqlBody } from '../support/graphql.js';
@@ -71,10 +72,15 @@ after(async () => {
   await db.drop();
 });
 
-async function post(token: string, query: string, variables?: Record<string, unknown>) {
+async function post(
+  token: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return { response, body: (await response.json()) as GraphqlBody };
@@ -199,15 +205,7 @@ describe('one createJob, one trace', () => {
   it("joins the client's trace when it sends a traceparent; a malformed one starts a new trace", async () => {
     const clientTrace = randomUUID().replaceAll('-', '');
     const sent = async (traceparent: string) => {
-      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${token}`,
-          traceparent,
-        },
-        body: JSON.stringify({ query: '{ viewer { orgId } }' }),
-      });
+      const { response } = await post(token, '{ viewer { orgId } }', undefined, { traceparent });
       assert.equal(response.status, 200);
       const id = response.headers.get('x-request-id');
       await receiver.waitFor(
@@ -222,6 +220,56 @@ describe('one createJob, one trace', () => {
     const fresh = await sent(`00-${clientTrace}-00f067aa0ba902b7-01-not-version-00`);
     assert.notEqual(fresh.traceId, clientTrace);
     assert.equal(fresh.parentSpanId, '');
+  });
+
+  it('records nothing of a request sampled out, and its job carries the unsampled traceparent', async () => {
+    // The client's flags say "not sampled": the parent-based sampler (the default) follows it.
+    const clientTrace = randomUUID().replaceAll('-', '');
+    const create = async (traceparent: string) => {
+      const { response, body } = await post(
+        token,
+        'mutation($key: String!) { createJob(input: { type: MOCK_PROCESS, idempotencyKey: $key }) { job { id } } }',
+        { key: randomUUID() },
+        { traceparent },
+      );
+      assert.equal(response.status, 200, JSON.stringify(body));
+      const job = (body.data?.['createJob'] as { job: { id: string } }).job.id;
+      return { requestId: response.headers.get('x-request-id')!, job };
+    };
+    const unsampled = await create(`00-${clientTrace}-00f067aa0ba902b7-00`);
+    await waitFor('the unsampled job to succeed', async () => {
+      const { rows } = await admin.query('select status from app_public.jobs where id = $1', [
+        unsampled.job,
+      ]);
+      return rows[0]?.status === 'succeeded';
+    });
+    const { rows } = await admin.query('select traceparent from app_public.jobs where id = $1', [
+      unsampled.job,
+    ]);
+    assert.match(String(rows[0].traceparent), new RegExp(`^00-${clientTrace}-[0-9a-f]{16}-00$`));
+    // A sampled request and job afterwards: once their spans arrive, any of the first would have.
+    const sampledTrace = randomUUID().replaceAll('-', '');
+    await create(`00-${sampledTrace}-00f067aa0ba902b7-01`);
+    await receiver.waitFor(
+      (spans) => spans.some((s) => s.name === 'job succeed' && s.traceId === sampledTrace),
+      30_000,
+    );
+    assert.deepEqual(
+      receiver.spans.filter(
+        (s) =>
+          s.traceId === clientTrace || s.attributes['heimdex.request_id'] === unsampled.requestId,
+      ),
+      [],
+    );
+    const requestLine = api
+      .output()
+      .split('\n')
+      .find((line) => line.includes(unsampled.requestId) && line.includes('"msg":"request"'));
+    assert.equal(
+      JSON.parse(requestLine!).traceId,
+      clientTrace,
+      'the log line still names the trace',
+    );
   });
 
   it('puts no token, no claim but org and role, and no SQL value in any attribute of any span', async () => {
