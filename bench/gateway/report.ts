@@ -45,3 +45,27 @@ export function formatTable(rows: Row[], baseline: string): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Each server against `reference` round by round (both ran in the same
+ * alternating round): the median and range of the per-round ratios of req/s
+ * and of CPU per request, steadier than a ratio of medians taken apart.
+ */
+export function formatRoundRatios(rows: Row[], reference: string, servers: string[]): string {
+  const lines: string[] = [];
+  const span = (ratios: number[]) =>
+    `${fixed(median(ratios), 2)}x [${fixed(Math.min(...ratios), 2)}-${fixed(Math.max(...ratios), 2)}]`;
+  for (const workload of [...new Set(rows.map((r) => r.workload))]) {
+    const base = rows.find((r) => r.workload === workload && r.server === reference);
+    if (!base) continue;
+    for (const row of rows.filter((r) => r.workload === workload && servers.includes(r.server))) {
+      const pairs = row.runs.map((run, i) => [run, base.runs[i]!] as const);
+      const rps = pairs.map(([x, y]) => x.requestsPerSecond / y.requestsPerSecond);
+      const cpu = pairs.map(([x, y]) => x.cpuUsPerRequest / y.cpuUsPerRequest);
+      lines.push(
+        `${workload.padEnd(20)}${`${row.server} / ${reference}`.padEnd(44)} req/s ${span(rps)}  CPU us/req ${span(cpu)}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

@@ -16,7 +16,10 @@
  * pool, on the plain FIFO pool, and with rate limits on.
  *
  * --extra "label:NAME=value,..." adds a gateway with those settings to W1-W3 (repeatable),
- * e.g. --extra "rate limits off:RATE_LIMIT=off".
+ * e.g. --extra "rate limits off:RATE_LIMIT=off"; each is also compared with the gateway round by
+ * round (the ratio in each round, median and range). --only W1,W2 measures those workloads alone;
+ * --without-cache-off leaves out the gateway with its token cache off; --warmup <s> (2) of load
+ * per server before a workload's rounds (JIT and pools warm: longer steadies close comparisons).
  *
  * With --replica it measures W2 (20 newest jobs) on the gateway against a
  * primary alone and against the same primary with a streaming replica
@@ -48,7 +51,7 @@ import { startReplicatedPostgres } from '../../dev/streamingReplica.js';
 import { deriveLocalRoleUrls, withDatabase } from '../../runtime/db/roleUrls.js';
 import { createSeededDatabase, JOBS_PER_ORG, ORGS } from './seededDatabase.js';
 import { runLoad } from './measure.js';
-import { formatTable, type Row } from './report.js';
+import { formatRoundRatios, formatTable, type Row } from './report.js';
 import { workloads, type ServerKind, type Workload } from './workloads.js';
 import {
   B_CONNECTIONS,
@@ -61,6 +64,7 @@ import {
   type NoisyRound,
 } from './noisyNeighbour.js';
 
+/** Seconds of load each server gets before a workload's rounds (--warmup). */
 const WARMUP_S = 2;
 
 interface Server {
@@ -122,6 +126,9 @@ await runMain('bench', async ({ onShutdown }) => {
       'per-org': { type: 'string', default: '5' },
       'noisy-extra': { type: 'string', multiple: true, default: [] },
       extra: { type: 'string', multiple: true, default: [] },
+      only: { type: 'string', default: '' },
+      'without-cache-off': { type: 'boolean', default: false },
+      warmup: { type: 'string', default: String(WARMUP_S) },
     },
   });
   const chosen = values.workload;
@@ -170,7 +177,10 @@ await runMain('bench', async ({ onShutdown }) => {
   }
   const all = workloads(db, (orgId) => tokens.get(orgId)!);
   // With --replica, W2 alone.
-  const measured = replicated ? all.filter((w) => w.name.startsWith('W2')) : all;
+  // --only W1,W2: those workloads alone (short variant runs).
+  const only = values.only.split(',').filter(Boolean);
+  const picked = only.length ? all.filter((w) => only.some((o) => w.name.startsWith(o))) : all;
+  const measured = replicated ? picked.filter((w) => w.name.startsWith('W2')) : picked;
 
   const start = async (
     label: string,
@@ -201,6 +211,7 @@ await runMain('bench', async ({ onShutdown }) => {
     return server;
   };
   let contenders: Server[] = [];
+  const extras: Server[] = [];
   let baseline: Server | undefined;
   if (standard && replicated) {
     const readUrl = withDatabase(
@@ -248,12 +259,13 @@ await runMain('bench', async ({ onShutdown }) => {
     );
     // --extra "label:NAME=value,NAME=value": one more gateway with those settings,
     // measured in the same rounds (rate limits off, tracing or metrics on...).
-    const extras: Server[] = [];
     for (const spec of values.extra) {
       const { label, env } = extraSpec(spec);
       extras.push(await start(`gateway, ${label}`, 'gateway', 'dist/server/bin/api.js', env));
     }
-    contenders = [gateway, noCache, ...extras, standalone];
+    contenders = values['without-cache-off']
+      ? [gateway, ...extras, standalone]
+      : [gateway, noCache, ...extras, standalone];
     baseline = standalone;
   }
 
@@ -286,12 +298,16 @@ await runMain('bench', async ({ onShutdown }) => {
           connections,
           durationS: seconds,
         });
-      for (const server of running) await load(server, WARMUP_S);
+      for (const server of running) await load(server, Number(values.warmup));
       const byServer = new Map(running.map((s) => [s, [] as Row['runs']]));
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 ? [...running].reverse() : running;
         for (const server of order) {
-          byServer.get(server)!.push(await load(server, durationS));
+          const run = await load(server, durationS);
+          byServer.get(server)!.push(run);
+          say(
+            `#   ${workload.name.slice(0, 2)} round ${round + 1} ${server.label}: ${run.requestsPerSecond.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} us/req`,
+          );
         }
       }
       for (const [server, runs] of byServer)
@@ -301,6 +317,19 @@ await runMain('bench', async ({ onShutdown }) => {
     say('');
     say(formatTable(rows, baseline.label));
     say('');
+    if (extras.length) {
+      say(
+        `Each --extra against the gateway in the same round: median [range] of the rounds' ratios`,
+      );
+      say(
+        formatRoundRatios(
+          rows,
+          'gateway',
+          extras.map((s) => s.label),
+        ),
+      );
+      say('');
+    }
     if (replicated) {
       say('One primary and one streaming replica (PostgreSQL binaries of this machine), on the');
       say('same cores as the API and the load: this is the cost of routing reads to a replica,');
