@@ -1,5 +1,5 @@
 /** Benchmark settings (`npm run bench:worker`), validated by the one config module. */
-import { num } from 'envalid';
+import { bool, num } from 'envalid';
 import { ConfigError, loadSettings, postgresUrl } from '../runtime/config.js';
 
 export function loadBenchSettings(source?: NodeJS.ProcessEnv): {
@@ -7,6 +7,8 @@ export function loadBenchSettings(source?: NodeJS.ProcessEnv): {
   jobs: number;
   orgs: number;
   rounds: number;
+  /** bench:worker: each round also drains the pipeline with the live-progress NOTIFY trigger disabled. */
+  notifyOff: boolean;
 } {
   const e = loadSettings(
     {
@@ -20,6 +22,10 @@ export function loadBenchSettings(source?: NodeJS.ProcessEnv): {
         default: 1,
         desc: 'bench:worker rounds, interleaved; more than one adds medians',
       }),
+      BENCH_WORKER_NOTIFY_OFF: bool({
+        default: false,
+        desc: 'bench:worker: also run the pipeline without the job_events NOTIFY trigger, alternating',
+      }),
     },
     source,
   );
@@ -31,5 +37,6 @@ export function loadBenchSettings(source?: NodeJS.ProcessEnv): {
     jobs: e.BENCH_JOBS,
     orgs: e.BENCH_ORGS,
     rounds: e.BENCH_ROUNDS,
+    notifyOff: e.BENCH_WORKER_NOTIFY_OFF,
   };
 }

@@ -12,8 +12,16 @@
  *    with the fair queue on and off (a switch for this benchmark only);
  *  - commits per job: the database's xact_commit (pg_stat_database) over a
  *    drain, every transaction of the worker's pool counted, queue fetches too.
- * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_ROUNDS, BENCH_DATABASE_URL, and the WORKER_*
- * variables (local queue, pool size, poll interval) for both workers.
+ *    A notifying commit wakes every backend that LISTENs on the database
+ *    (graphile-worker's own, here), and each wakeup is a read transaction
+ *    that counts too; so commits per job with the NOTIFY trigger on exceed
+ *    the durable commits;
+ *  - the ledger's group commit: transitions per batch, each batch's round
+ *    trip, and the share of the drain a batch was in flight.
+ * Settings: BENCH_JOBS, BENCH_ORGS, BENCH_ROUNDS, BENCH_DATABASE_URL, BENCH_WORKER_NOTIFY_OFF
+ * (each round also drains the pipeline with the live-progress NOTIFY trigger
+ * disabled, alternating), and the WORKER_* variables (local queue, pool size,
+ * poll interval) for both workers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -28,6 +36,7 @@ import { loadBenchSettings } from './benchSettings.js';
 import { createLogger } from '../runtime/logger.js';
 import { graphileLogger } from '../runtime/graphileLogger.js';
 import { startWorker } from '../worker/startWorker.js';
+import type { GroupCommitStats } from '../worker/groupCommit.js';
 import { createJob } from '../dev/memberJobs.js';
 import { benchDatabase } from './benchDatabase.js';
 import { measureDrain, type DrainResult } from './drain.js';
@@ -138,8 +147,15 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     return ids;
   }
 
-  async function pipeline(concurrency: number) {
+  /**
+   * The pipeline draining `settings.jobs` jobs. `notify: false` disables the
+   * live-progress NOTIFY trigger on job_events (000017) for the drain only:
+   * a bench-only switch to measure what the notifications cost.
+   */
+  async function pipeline(concurrency: number, notify = true) {
     await createJobs(settings.jobs);
+    if (!notify) await admin.query('alter table app_public.job_events disable trigger _900_notify');
+    let batches: GroupCommitStats | undefined;
     const result = await countCommits(async () => {
       const events: WorkerEvents = new EventEmitter();
       const drain = measureDrain(events, settings.jobs, postmaster);
@@ -151,12 +167,15 @@ await runMain('bench:worker', async ({ onShutdown }) => {
       });
       const drained = await drain;
       await worker.stop();
+      batches = { ...worker.ledgerBatches };
       return drained;
     });
+    if (!notify) await admin.query('alter table app_public.job_events enable trigger _900_notify');
+
     const { rows } = await admin.query<{ n: number }>(
       `select count(*)::int as n from app_public.jobs where status <> 'succeeded'`,
     );
-    return { ...result, failed: result.failed + (rows[0]?.n ?? 0) };
+    return { ...result, failed: result.failed + (rows[0]?.n ?? 0), batches: batches! };
   }
 
   /** graphile-worker alone, same settings: N jobs that each run `task`'s statement once per transition (or nothing). */
@@ -280,7 +299,35 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     }
   }
 
-  type Measured = DrainResult & { commitsPerJob: number };
+  /** The pipeline; with BENCH_WORKER_NOTIFY_OFF also without NOTIFY, the order alternating by round. */
+  function pipelines(round: number, concurrency: number) {
+    const runs: Array<readonly [string, () => Promise<Measured>]> = [
+      ['pipeline (mock_process)', () => pipeline(concurrency)],
+    ];
+    if (settings.notifyOff) {
+      runs.push(['pipeline, NOTIFY trigger off', () => pipeline(concurrency, false)]);
+      if (round % 2 === 0) runs.reverse();
+    }
+    return runs;
+  }
+
+  type Measured = DrainResult & { commitsPerJob: number; batches?: GroupCommitStats };
+
+  /**
+   * The ledger's group commit during a pipeline drain: transitions per batch,
+   * each batch's round trip, and how much of the drain a batch was in flight
+   * (with one batch at a time, near 100% means the ledger's one connection is
+   * the bottleneck).
+   */
+  function batchColumn(r: Measured): string {
+    const b = r.batches;
+    if (!b?.batches) return 'n/a';
+    const drainMs = (r.jobs / r.jobsPerSecond) * 1000;
+    return (
+      `${(b.transitions / b.batches).toFixed(2)} / ${(b.busyMs / b.batches).toFixed(2)} ms / ` +
+      `${((100 * b.busyMs) / drainMs).toFixed(0)}%`
+    );
+  }
 
   function row(what: string, concurrency: number, r: Measured, bareRate?: number): string {
     const cpu = (us: number | undefined) => (us === undefined ? 'n/a' : us.toFixed(0));
@@ -289,7 +336,7 @@ await runMain('bench:worker', async ({ onShutdown }) => {
       `| ${what} | ${concurrency} | ${r.jobsPerSecond.toFixed(0)} | ` +
       `${bareRate ? `${(r.jobsPerSecond / bareRate).toFixed(2)}x` : '1.00x'} | ` +
       `${cpu(r.processUsPerJob)} | ${cpu(r.serverUsPerJob)} | ${cpu(total)} | ` +
-      `${r.commitsPerJob.toFixed(2)} |` +
+      `${r.commitsPerJob.toFixed(2)} | ${batchColumn(r)} |` +
       `${r.failed ? ` ${r.failed} NOT SUCCEEDED |` : ''}\n`
     );
   }
@@ -301,19 +348,21 @@ await runMain('bench:worker', async ({ onShutdown }) => {
         `${base.localQueueSize}, poll ${base.pollIntervalMs} ms, pool ${
           base.poolMax === 6 ? 'concurrency + 2' : base.poolMax
         }; PostgreSQL ${db.serverVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}\n\n` +
-        '| run | concurrency | jobs/s | vs bare | CPU us/job worker | CPU us/job postgres | CPU us/job total | commits/job |\n' +
-        '| --- | --- | --- | --- | --- | --- | --- | --- |\n',
+        '| run | concurrency | jobs/s | vs bare | CPU us/job worker | CPU us/job postgres | ' +
+        'CPU us/job total | commits/job | ledger: transitions per batch / ms per batch / busy |\n' +
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n',
     );
     await admin.query(FLOOR_TABLE);
     // Each round measures bare, the floors and the pipeline back to back, so
     // a ratio compares runs minutes apart at most; the medians over rounds
     // are steadier than any one round on a shared machine.
-    const ratios = new Map<string, { ratio: number[]; cpu: number[] }>();
-    const record = (what: string, concurrency: number, r: DrainResult, bareRate: number) => {
+    const ratios = new Map<string, { ratio: number[]; cpu: number[]; commits: number[] }>();
+    const record = (what: string, concurrency: number, r: Measured, bareRate: number) => {
       const key = `${what} | ${concurrency}`;
-      const seen = ratios.get(key) ?? { ratio: [], cpu: [] };
+      const seen = ratios.get(key) ?? { ratio: [], cpu: [], commits: [] };
       seen.ratio.push(r.jobsPerSecond / bareRate);
       seen.cpu.push(r.processUsPerJob + (r.serverUsPerJob ?? 0));
+      seen.commits.push(r.commitsPerJob);
       ratios.set(key, seen);
     };
     for (let round = 1; round <= settings.rounds; round++) {
@@ -330,7 +379,7 @@ await runMain('bench:worker', async ({ onShutdown }) => {
             `floor: ${TRANSITIONS_PER_JOB} write transactions`,
             () => graphileWorkerOnly(concurrency, 'writes'),
           ],
-          ['pipeline (mock_process)', () => pipeline(concurrency)],
+          ...pipelines(round, concurrency),
         ] as const) {
           const r = await run();
           process.stdout.write(row(what, concurrency, r, b.jobsPerSecond));
@@ -341,12 +390,14 @@ await runMain('bench:worker', async ({ onShutdown }) => {
     if (settings.rounds > 1) {
       process.stdout.write(
         `\nMedians over ${settings.rounds} rounds (range in brackets):\n\n` +
-          '| run | concurrency | vs bare | CPU us/job total |\n| --- | --- | --- | --- |\n',
+          '| run | concurrency | vs bare | CPU us/job total | commits/job |\n' +
+          '| --- | --- | --- | --- | --- |\n',
       );
-      for (const [key, { ratio, cpu }] of ratios) {
+      for (const [key, { ratio, cpu, commits }] of ratios) {
         process.stdout.write(
           `| ${key} | ${median(ratio).toFixed(2)}x [${Math.min(...ratio).toFixed(2)}-` +
-            `${Math.max(...ratio).toFixed(2)}] | ${median(cpu).toFixed(0)} |\n`,
+            `${Math.max(...ratio).toFixed(2)}] | ${median(cpu).toFixed(0)} | ` +
+            `${median(commits).toFixed(2)} |\n`,
         );
       }
     }

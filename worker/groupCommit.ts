@@ -29,6 +29,16 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
+/** What the batches so far carried and took: for the benchmark and the logs. */
+export interface GroupCommitStats {
+  /** Statements sent (each one transaction). */
+  batches: number;
+  /** Transitions they carried. */
+  transitions: number;
+  /** Sum of their round trips, statement sent to commit returned (ms). */
+  busyMs: number;
+}
+
 /** The most transitions one statement carries: bounds its locks and its size. */
 const MAX_BATCH = 64;
 
@@ -36,6 +46,7 @@ export class GroupCommit {
   private waiting: Waiting[] = [];
   private inFlight = 0;
   private scheduled = false;
+  readonly stats: GroupCommitStats = { batches: 0, transitions: 0, busyMs: 0 };
 
   /**
    * @param maxInFlight batches that may be committing at once (each holds one
@@ -68,6 +79,9 @@ export class GroupCommit {
     const batch = this.waiting.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     this.inFlight++;
+    this.stats.batches++;
+    this.stats.transitions += batch.length;
+    const sentAt = performance.now();
     try {
       const { rows } = await this.pool.query<{ states: unknown[] }>({
         name: 'heimdex_worker_transitions',
@@ -81,6 +95,7 @@ export class GroupCommit {
       // in it committed. Each caller decides whether to repeat its transition.
       for (const w of batch) w.reject(err);
     } finally {
+      this.stats.busyMs += performance.now() - sentAt;
       this.inFlight--;
       this.schedule();
     }

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { CLAIM_SETTINGS, setLocalSettingsSql } from '../runtime/db/transactionSettings.js';
 import { withReconnect } from './reconnect.js';
-import { GroupCommit, type Transition } from './groupCommit.js';
+import { GroupCommit, type GroupCommitStats, type Transition } from './groupCommit.js';
 import type { Logger } from '../runtime/logger.js';
 
 export const STAGES = ['extracting', 'analyzing', 'indexing'] as const;
@@ -76,6 +76,11 @@ export class Ledger {
     private readonly logger: Logger,
   ) {
     this.commits = new GroupCommit(pool);
+  }
+
+  /** The group-committed batches so far (counts only grow). */
+  get batches(): Readonly<GroupCommitStats> {
+    return this.commits.stats;
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Config } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
 import { graphileLogger } from '../runtime/graphileLogger.js';
 import { Ledger } from './ledger.js';
+import type { GroupCommitStats } from './groupCommit.js';
 import { startCrashRecovery } from './crashRecovery.js';
 import { mockProcess } from './tasks/mock_process.js';
 import { createWorkerPool } from './workerPool.js';
@@ -27,6 +28,8 @@ export interface RunningWorker {
   events: WorkerEvents;
   /** With collectMetrics: the worker's Prometheus metrics. */
   metrics: WorkerMetrics | undefined;
+  /** The ledger's group-committed batches so far (worker/groupCommit.ts). */
+  ledgerBatches: Readonly<GroupCommitStats>;
   /** Cheap: no query of its own, it reads what the last heartbeat found. */
   health(): WorkerHealth;
   /** Settles when the worker stops: resolves after `stop()`, rejects on a fatal error. */
@@ -137,6 +140,7 @@ export async function startWorker(options: {
   return {
     events,
     metrics,
+    ledgerBatches: ledger.batches,
     done: runner.promise,
     health() {
       if (stopping) return { ok: false, reason: 'shutting down' };

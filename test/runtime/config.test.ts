@@ -358,6 +358,7 @@ describe('benchmark settings', () => {
       jobs: 5_000,
       orgs: 50,
       rounds: 1,
+      notifyOff: false,
     });
     assert.equal(loadBenchSettings({ BENCH_ROUNDS: '3' }).rounds, 3);
   });

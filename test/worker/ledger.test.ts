@@ -217,6 +217,7 @@ describe('transitions ready together share one commit', () => {
     const cancel = await openCancel(canceled);
 
     // Requested in one turn, so one batch; it waits on the canceled job's row lock.
+    const before = { ...ledger.batches };
     const states = Promise.all(
       [canceled, sameOrg, otherOrg].map((run) => ledger.enterStage(run, 'analyzing', 33)),
     );
@@ -232,6 +233,12 @@ describe('transitions ready together share one commit', () => {
       (await states).map((s) => s.outcome),
       ['canceled', 'ok', 'ok'],
     );
+    assert.deepEqual(
+      [ledger.batches.batches - before.batches, ledger.batches.transitions - before.transitions],
+      [1, 3],
+      'one batch carried the three transitions',
+    );
+    assert.ok(ledger.batches.busyMs > before.busyMs);
 
     const [a, b] = [await eventsOf(admin, sameOrg.jobId), await eventsOf(admin, otherOrg.jobId)];
     assert.equal(a.at(-1)!.stage, 'analyzing');
