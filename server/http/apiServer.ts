@@ -120,7 +120,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
         dbSeconds: dbMs === undefined ? undefined : dbMs / 1000,
       });
     }
-    const slow = graphql && ms > deps.slowRequestMs;
+    // A refusal we held on purpose is not slow: only our own work counts.
+    const slow = graphql && ms - (log.summary.heldMs ?? 0) > deps.slowRequestMs;
     const level = slow ? 'warn' : graphql ? 'info' : 'debug';
     if (!log.enabled(level)) return;
     const entry = {

@@ -170,7 +170,10 @@ export async function handleGraphql(
     deps.metrics?.refused('rate_limit');
     // Back before its Retry-After: a client retrying in a loop gets few answers per connection.
     const delayMs = spent.early ? rateLimits!.earlyRefusalDelayMs(spent) : 0;
-    if (delayMs > 0) await setTimeout(delayMs);
+    if (delayMs > 0) {
+      log.summary.heldMs = delayMs;
+      await setTimeout(delayMs);
+    }
     sendRateLimited(req, res, spent, log.logger);
     return;
   }

@@ -22,6 +22,8 @@ export interface RequestSummary {
   dbMs?: number | undefined;
   /** With READ_DATABASE_URL: where the transaction ran. */
   servedBy?: 'primary' | 'replica' | undefined;
+  /** How long the answer was held on purpose (an early 429); not counted as slow. */
+  heldMs?: number | undefined;
 }
 
 export class RequestLog {

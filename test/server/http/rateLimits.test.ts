@@ -21,6 +21,7 @@ const USER_POINTS = 1_000;
 const ORG_POINTS = 1_500;
 const HUNDRED = '{ jobs(first: 100) { nodes { id } } }';
 const EARLY_REFUSAL_DELAY_MS = 600;
+const SLOW_REQUEST_MS = 500;
 
 let db: TestDatabase;
 let api: TestApi;
@@ -35,6 +36,8 @@ before(async () => {
       RATE_LIMIT_ORG_POINTS: String(ORG_POINTS),
       RATE_LIMIT_BAD_TOKENS: '3',
       RATE_LIMIT_EARLY_DELAY_MS: String(EARLY_REFUSAL_DELAY_MS),
+      // Under the hold: a held refusal must still not be logged as slow.
+      SLOW_REQUEST_MS: String(SLOW_REQUEST_MS),
     },
   });
   statements = countStatements(api.api.pool);
@@ -148,6 +151,15 @@ describe('rate budgets', () => {
     assert.equal(refusals().at(-1)?.['early'], true);
     assert.ok(waitedMs >= EARLY_REFUSAL_DELAY_MS - 50, `answered after ${waitedMs} ms`);
     assert.equal(statements.count, before);
+    // Its request line says how long it took and that we held it, at info: a
+    // client looping on 429s must not fill the log with `slow request` warnings.
+    const line = api.logs
+      .entries()
+      .find((e) => e['requestId'] === again.headers['x-request-id'] && e['path'] === '/graphql');
+    assert.equal(line?.['msg'], 'request', JSON.stringify(line));
+    assert.equal(line?.['level'], 'info');
+    assert.equal(line?.['heldMs'], EARLY_REFUSAL_DELAY_MS);
+    assert.ok(Number(line?.['durationMs']) >= EARLY_REFUSAL_DELAY_MS - 50);
   });
 
   it("refuses an org over its budget, whichever user asks, and leaves other orgs' budgets alone", async () => {
