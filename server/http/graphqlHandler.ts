@@ -276,6 +276,7 @@ export async function handleGraphql(
       operationName: operation?.name,
       operationType: operation?.type,
       nodes: cost?.nodes,
+      admissionMs: roundMs(context.admission.waitedMs),
       dbMs: roundMs(context.db.durationMs),
       servedBy: deps.replica && context.db.servedBy,
     };

@@ -23,6 +23,9 @@ export class RequestAdmission {
     private readonly res: ServerResponse,
   ) {}
 
+  /** How long the request waited for its turn (for its log line); undefined if it never asked. */
+  waitedMs: number | undefined;
+
   /**
    * Waits for the turn of a request of `cost`. Rejects with the admission's
    * AdmissionTimeoutError, or ClientGoneError when the client leaves first.
@@ -36,10 +39,12 @@ export class RequestAdmission {
     // 'close' before the response ended: the connection went away.
     const onClose = () => gone.abort(new ClientGoneError('the client went away before its turn'));
     this.res.once('close', onClose);
+    const asked = performance.now();
     try {
       this.#release = await this.admission.admit(this.orgId, cost, gone.signal);
     } finally {
       this.res.off('close', onClose);
+      this.waitedMs = performance.now() - asked;
     }
   }
 

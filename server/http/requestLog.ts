@@ -18,6 +18,8 @@ export interface RequestSummary {
   operationType?: string | undefined;
   /** The cost: nodes the operation may return (schema/limits/queryCost.ts). */
   nodes?: number | undefined;
+  /** Time the request waited for its turn in the cost admission (server/http/requestAdmission.ts). */
+  admissionMs?: number | undefined;
   /** Time spent in the request's transaction, begin to commit. */
   dbMs?: number | undefined;
   /** With READ_DATABASE_URL: where the transaction ran. */

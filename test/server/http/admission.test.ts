@@ -11,6 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../support/testDatabase.js';
 import { startTestApi, type TestApi } from '../../support/testApi.js';
@@ -21,6 +22,8 @@ import { adminQuery } from '../../support/adminSql.js';
 import { waitFor } from '../../support/waitFor.js';
 
 const PER_ORG = 500;
+/** How long the test keeps org A's share taken while A's request waits. */
+const HELD_MS = 150;
 const LIGHT = '{ jobs(first: 10) { nodes { id } } }';
 /** 100 x (1 + 20) = 2,100 nodes: over the share of 500, under MAX_QUERY_NODES. */
 const HEAVY = '{ jobs(first: 100) { nodes { id events(first: 20) { nodes { nextStatus } } } } }';
@@ -73,8 +76,20 @@ describe('admission by cost', () => {
       const other = await graphql(api.http(), b, LIGHT);
       assert.equal(other.status, 200, JSON.stringify(other.body));
       assert.deepEqual(usage(orgA), { running: PER_ORG, waiting: 1 }, 'A still waits');
+      await setTimeout(HELD_MS);
       share();
-      assert.equal((await waiting).status, 200);
+      const answered = await waiting;
+      assert.equal(answered.status, 200);
+      await answered.text();
+      // Each request's log line says how long it waited for its turn (written once the answer is).
+      const lineOf = (requestId: string | null | undefined) =>
+        api.logs.entries().find((e) => e['requestId'] === requestId && e['path'] === '/graphql');
+      const aId = answered.headers.get('x-request-id');
+      await waitFor("A's request line", async () => lineOf(aId) !== undefined);
+      const aWaited = lineOf(aId)?.['admissionMs'] as number;
+      const bWaited = lineOf(other.headers['x-request-id'])?.['admissionMs'] as number;
+      assert.ok(aWaited >= HELD_MS - 10, `A waited ${aWaited} ms`);
+      assert.ok(bWaited < aWaited, `B waited ${bWaited} ms, A ${aWaited} ms`);
     } finally {
       share();
     }
