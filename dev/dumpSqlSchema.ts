@@ -3,7 +3,8 @@
  * them after every migration: tables, policies, functions, triggers, grants
  * and comments in one file (sql/schema.sql), so a DBA reads one file instead
  * of replaying the migrations. Normalised to be stable: the lines that name
- * versions, session SETs and the per-dump \restrict keys are dropped.
+ * versions, session SETs and the per-dump \restrict keys are dropped, and a
+ * policy's roles are put in name order.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -40,8 +41,28 @@ function isUnstable(line: string): boolean {
   );
 }
 
+/**
+ * A policy's roles in name order. pg_dump lists them as it finds them in
+ * pg_roles, whose order is where each row sits in the shared pg_authid
+ * catalog: any `alter role` anywhere in the cluster can move a row and swap
+ * `TO heimdex_viewer, heimdex_owner` into `TO heimdex_owner, heimdex_viewer`.
+ */
+const POLICY_ROLES =
+  /^(CREATE POLICY \S+ ON \S+(?: AS \w+)?(?: FOR \w+)? TO )(.+?)( USING \(| WITH CHECK \(|;$)/;
+
+function sortPolicyRoles(line: string): string {
+  return line.replace(
+    POLICY_ROLES,
+    (_all, head: string, roles: string, tail: string) =>
+      `${head}${roles.split(', ').sort().join(', ')}${tail}`,
+  );
+}
+
 export function normaliseDump(dump: string): string {
-  const lines = dump.split('\n').filter((line) => !isUnstable(line));
+  const lines = dump
+    .split('\n')
+    .filter((line) => !isUnstable(line))
+    .map(sortPolicyRoles);
   const text = lines
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')

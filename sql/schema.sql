@@ -1626,7 +1626,7 @@ CREATE POLICY select_own_org ON app_public.job_events FOR SELECT TO heimdex_view
 -- Name: jobs select_own_org; Type: POLICY; Schema: app_public; Owner: heimdex_owner
 --
 
-CREATE POLICY select_own_org ON app_public.jobs FOR SELECT TO heimdex_viewer, heimdex_owner USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
+CREATE POLICY select_own_org ON app_public.jobs FOR SELECT TO heimdex_owner, heimdex_viewer USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));
 
 --
 -- Name: audit_events select_own_org_admin; Type: POLICY; Schema: app_public; Owner: heimdex_owner

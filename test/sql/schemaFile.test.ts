@@ -82,4 +82,24 @@ describe('sql/schema.sql', () => {
     assert.match(text, /^--\n\nCREATE SCHEMA app_public;\n$/m);
     assert.doesNotMatch(text, /\n\n\n/);
   });
+
+  it("lists a policy's roles in name order, whatever order pg_dump found them in", () => {
+    const policy = (roles: string) =>
+      normaliseDump(
+        `CREATE POLICY p ON app_public.jobs FOR SELECT TO ${roles} USING ((org_id = ( SELECT app_public.current_org_id() AS current_org_id)));\n` +
+          `CREATE POLICY q ON app_public.jobs TO ${roles} WITH CHECK (true);\n` +
+          `CREATE POLICY r ON app_public.jobs AS RESTRICTIVE FOR DELETE TO ${roles};\n`,
+      );
+    const sorted = policy('heimdex_admin, heimdex_owner, heimdex_viewer');
+    assert.equal(policy('heimdex_viewer, heimdex_owner, heimdex_admin'), sorted);
+    assert.equal(policy('heimdex_owner, heimdex_admin, heimdex_viewer'), sorted);
+    assert.match(
+      sorted,
+      /FOR SELECT TO heimdex_admin, heimdex_owner, heimdex_viewer USING \(\(org_id/,
+    );
+    assert.match(
+      sorted,
+      /AS RESTRICTIVE FOR DELETE TO heimdex_admin, heimdex_owner, heimdex_viewer;/,
+    );
+  });
 });
