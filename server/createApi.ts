@@ -142,6 +142,7 @@ export async function createApi(config: Config, apiUrl: string, logger: Logger):
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       persisted,
       persistedOnly: persistedOperationsOnly,
+      metrics,
     });
     if (metrics && config.metrics.apiPort !== undefined) {
       metricsServer = await startMetricsServer({

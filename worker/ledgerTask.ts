@@ -129,7 +129,7 @@ export function ledgerTask(
     /** The current stage ends (for its duration histogram). */
     const endStage = (): void => {
       if (stage !== null)
-        metrics?.stageDone(type, stage, (performance.now() - stageStartedAt) / 1000);
+        metrics?.stageDone(type, stage, (performance.now() - stageStartedAt) / 1000, 'succeeded');
       stageStartedAt = performance.now();
     };
     let jobTrace: JobTrace | undefined;
@@ -162,6 +162,8 @@ export function ledgerTask(
         throw new Error('interrupted by worker shutdown; released to run again', { cause: err });
       }
       const failure = failureOf(err, stage);
+      // The failed stage's time runs to the error, not past the write that records it.
+      const failedAfterMs = performance.now() - stageStartedAt;
       const willRetry = queueJob.attempts < queueJob.maxAttempts;
       ending = { status: willRetry ? 'queued' : 'dead_letter', code: failure.code };
       const fail = () => ledger.fail(run, { willRetry, ...failure });
@@ -173,6 +175,7 @@ export function ledgerTask(
         return;
       }
       metrics?.jobFailed(type, !willRetry);
+      if (stage !== null) metrics?.stageDone(type, stage, failedAfterMs / 1000, 'failed');
       logger.warn(
         { err, stage, code: failure.code, willRetry, outcome: recorded.outcome },
         willRetry

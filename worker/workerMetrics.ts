@@ -19,6 +19,8 @@ const QUEUE_DEPTH_SQL = `
          count(*) filter (where locked_at is null and attempts >= max_attempts)::int as failed
     from graphile_worker._private_jobs`;
 
+export type StageOutcome = 'succeeded' | 'failed';
+
 type QueueDepth = Record<'ready' | 'scheduled' | 'running' | 'failed', number>;
 
 export class WorkerMetrics {
@@ -27,7 +29,7 @@ export class WorkerMetrics {
   readonly #succeeded: Counter<'type'>;
   readonly #failed: Counter<'type'>;
   readonly #deadLettered: Counter<'type'>;
-  readonly #stages: Histogram<'type' | 'stage'>;
+  readonly #stages: Histogram<'type' | 'stage' | 'outcome'>;
   readonly #heartbeats: Counter;
   readonly #forcedUnlocks: Counter;
 
@@ -47,8 +49,8 @@ export class WorkerMetrics {
     this.#deadLettered = jobs('dead_lettered', 'Jobs that failed their last attempt');
     this.#stages = new Histogram({
       name: 'heimdex_worker_stage_duration_seconds',
-      help: "A job's stage, from entering it to entering the next (or the job's end)",
-      labelNames: ['type', 'stage'],
+      help: "A job's stage, from entering it to entering the next or the job's end (outcome succeeded), or to the error that failed the attempt (outcome failed)",
+      labelNames: ['type', 'stage', 'outcome'],
       buckets: STAGE_BUCKETS,
       registers,
     });
@@ -91,8 +93,9 @@ export class WorkerMetrics {
     if (deadLettered) this.#deadLettered.inc({ type });
   }
 
-  stageDone(type: string, stage: string, seconds: number): void {
-    this.#stages.observe({ type, stage }, seconds);
+  /** A stage ended: `succeeded` when the job went on (or finished), `failed` when its error failed the attempt. */
+  stageDone(type: string, stage: string, seconds: number, outcome: StageOutcome): void {
+    this.#stages.observe({ type, stage, outcome }, seconds);
   }
 
   heartbeat(): void {

@@ -7,7 +7,8 @@
  * - `connection_init` carries `{authorization: "Bearer <jwt>"}`, checked by
  *   the HTTP verifier with the same claims and role rules. Refused: closed
  *   4401 (4403 for a valid token without a usable org or role, 1013 when the
- *   key set is unreachable) before any subscription. Accepted: the socket is
+ *   key set is unreachable) before any subscription, and counted in
+ *   heimdex_api_auth_failures_total by reason as HTTP refusals are. Accepted: the socket is
  *   closed 4401 at the token's `exp`; the client reconnects with a new one.
  * - Limits: sockets per user, subscriptions per socket, message size,
  *   keep-alive pings (a socket that misses a pong is dropped). With rate
@@ -41,6 +42,7 @@ import { clientAddress } from '../http/clientAddress.js';
 import { pointsFor, type RateLimits } from '../http/rateLimits.js';
 import { logRateLimited, rateLimitMessage } from '../http/rateLimitResponse.js';
 import type { PersistedOperations } from '../http/persistedOperations.js';
+import type { ApiMetrics } from '../http/apiMetrics.js';
 import { connectionToken } from './connectionToken.js';
 import { JobFanout } from './jobFanout.js';
 import { JobNotificationListener } from './jobNotificationListener.js';
@@ -87,6 +89,8 @@ export interface SubscriptionServerDeps {
   shutdownTimeoutMs: number;
   persisted?: PersistedOperations | undefined;
   persistedOnly: boolean;
+  /** Prometheus metrics (server/http/apiMetrics.ts); none without METRICS_PORT. */
+  metrics?: ApiMetrics | undefined;
 }
 
 export interface SubscriptionServer {
@@ -210,6 +214,8 @@ export async function startSubscriptionServer(
           if (endsAtMs <= Date.now()) throw new AuthError('expired');
         } catch (err) {
           if (!(err instanceof AuthError)) throw err;
+          // Counted here only: an upgrade never passes the HTTP handler's authentication.
+          deps.metrics?.authFailure(err.reason);
           if (err.code === 'UNAUTHENTICATED') await rateLimits?.badToken(address);
           log.warn(
             { event: 'auth_failed', reason: err.reason, transport: 'websocket', ip: address },

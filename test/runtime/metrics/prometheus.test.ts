@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/testDatabas
 import { freePort } from '../../../dev/freePort.js';
 import { spawnScript, type Spawned } from '../../support/processes.js';
 import { waitFor } from '../../support/waitFor.js';
+import { GraphqlSocket } from '../../support/graphqlSocket.js';
 
 interface Sample {
   labels?: Record<string, string>;
@@ -43,11 +44,11 @@ async function twoFreePorts(): Promise<number> {
 interface Scrape {
   families: Map<string, Family>;
   /**
-   * A histogram's observation counts by label set. The parser folds a
-   * histogram's label sets into one, so its `_count` samples are parsed
-   * again as the counter they are.
+   * A histogram's observation counts (or sums) by label set. The parser
+   * folds a histogram's label sets into one, so its `_count` (`_sum`)
+   * samples are parsed again as the counter they are.
    */
-  counts(histogram: string): Sample[];
+  counts(histogram: string, part?: 'count' | 'sum'): Sample[];
 }
 
 async function scrape(port: number): Promise<Scrape> {
@@ -60,9 +61,9 @@ async function scrape(port: number): Promise<Scrape> {
   );
   return {
     families,
-    counts(histogram) {
+    counts(histogram, part = 'count') {
       assert.equal(families.get(histogram)?.type, 'HISTOGRAM', histogram);
-      const name = `${histogram}_count`;
+      const name = `${histogram}_${part}`;
       const lines = text.split('\n').filter((line) => line.startsWith(`${name}{`));
       const [counter] = parsePrometheusTextFormat(
         [`# TYPE ${name} counter`, ...lines, ''].join('\n'),
@@ -129,6 +130,12 @@ describe('Prometheus metrics under npm start', () => {
     assert.ok(created.data, JSON.stringify(created));
     await graphql('query Who { viewer { orgId } }');
     await graphql('query Who { viewer { orgId } }', undefined, 'not-a-token');
+    // Sockets refused at connection_init count by the same reasons, once each.
+    for (const payload of [undefined, { authorization: 'Bearer not-a-token' }]) {
+      const socket = await GraphqlSocket.open(base);
+      socket.send({ type: 'connection_init', payload });
+      assert.equal((await socket.closed).code, 4401);
+    }
     const tooBig = await graphql('query Big { jobs(first: 100) { nodes { id } } }');
     assert.ok(tooBig.errors, 'over MAX_QUERY_NODES');
 
@@ -143,7 +150,8 @@ describe('Prometheus metrics under npm start', () => {
       1,
     );
     assert.equal(value(api, requests, { outcome: 'UNAUTHENTICATED' }), 1);
-    assert.equal(value(api, 'heimdex_api_auth_failures_total', { reason: 'malformed' }), 1);
+    assert.equal(value(api, 'heimdex_api_auth_failures_total', { reason: 'malformed' }), 2);
+    assert.equal(value(api, 'heimdex_api_auth_failures_total', { reason: 'missing_token' }), 1);
     assert.equal(value(api, 'heimdex_api_refusals_total', { limit: 'cost' }), 1);
     // The printed token was verified once, then came from the cache.
     assert.ok(value(api, 'heimdex_api_token_verifications_total', { result: 'verified' })! >= 1);
@@ -185,11 +193,30 @@ describe('Prometheus metrics under npm start', () => {
     const job = { type: 'mock_process' };
     assert.equal(value(worker, 'heimdex_worker_jobs_started_total', job), 2);
     assert.equal(value(worker, 'heimdex_worker_jobs_failed_total', job), 1);
-    const stages = worker.counts('heimdex_worker_stage_duration_seconds');
-    const count = (stage: string) =>
-      Number(stages.find((m) => m.labels?.['stage'] === stage)?.value ?? 0);
-    // Both ran extracting; only the first got past analyzing.
-    assert.deepEqual([count('extracting'), count('analyzing'), count('indexing')], [2, 1, 1]);
+    const histogram = 'heimdex_worker_stage_duration_seconds';
+    const stages = worker.counts(histogram);
+    const count = (stage: string, outcome: string) =>
+      Number(
+        stages.find((m) => m.labels?.['stage'] === stage && m.labels['outcome'] === outcome)
+          ?.value ?? 0,
+      );
+    // Both got through extracting; the first got through analyzing and indexing, the second failed analyzing.
+    assert.deepEqual(
+      ['extracting', 'analyzing', 'indexing'].map((stage) => [
+        count(stage, 'succeeded'),
+        count(stage, 'failed'),
+      ]),
+      [
+        [2, 0],
+        [1, 1],
+        [1, 0],
+      ],
+    );
+    // The failed stage's time is there: it slept JOB_STAGE_DURATION_MS (10 ms) before failing.
+    const failedSum = worker
+      .counts(histogram, 'sum')
+      .find((m) => m.labels?.['stage'] === 'analyzing' && m.labels['outcome'] === 'failed');
+    assert.ok(Number(failedSum?.value) >= 0.01, JSON.stringify(failedSum));
     assert.ok(value(worker, 'heimdex_worker_heartbeats_total')! >= 1);
     assert.equal(value(worker, 'heimdex_worker_forced_unlocks_total'), 0);
     for (const state of ['ready', 'scheduled', 'running', 'failed']) {
