@@ -19,8 +19,12 @@
  *
  * Nobody waits forever: a request still waiting after `timeoutMs` is
  * refused (AdmissionTimeoutError); one whose `signal` aborts (the client
- * went away) leaves the queue with the signal's reason. The release that
- * admit() resolves to gives the cost back once, whatever happens next.
+ * went away) leaves the queue with the signal's reason; `close()` refuses
+ * everyone waiting and every later request. The release that admit()
+ * resolves to gives the cost back once, whatever happens next.
+ *
+ * With a cost of 1 per request it is a fair share of N places: the API's
+ * connection pool (runtime/db/fairPool.ts) is this, over a pg.Pool.
  *
  * @example
  *   const admission = new CostAdmission({ maxCost: 4_000, maxCostPerOrg: 2_000, timeoutMs: 5_000 });
@@ -70,6 +74,8 @@ export class CostAdmission {
   readonly #ring: string[] = [];
   /** Cost running now, over all orgs. */
   #running = 0;
+  /** Set by close(): why every request is refused from now on. */
+  #closed: Error | undefined;
 
   constructor(options: CostAdmissionOptions) {
     if (!(options.maxCost >= 1 && options.maxCostPerOrg >= 1)) {
@@ -84,6 +90,7 @@ export class CostAdmission {
    * signal's reason when `signal` aborts first.
    */
   admit(orgId: string, cost: number, signal?: AbortSignal): Promise<ReleaseAdmission> {
+    if (this.#closed) return Promise.reject(this.#closed);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const weight = Math.min(Math.max(1, cost), this.#options.maxCostPerOrg);
     const load = this.#load(orgId);
@@ -111,6 +118,19 @@ export class CostAdmission {
       // The ring was not empty, or this org is at its share: others may still fit.
       this.#serve();
     });
+  }
+
+  /** Refuses, with `reason`, every request waiting and every later one; what runs finishes. */
+  close(reason: Error): void {
+    this.#closed = reason;
+    for (const orgId of this.#ring.splice(0)) {
+      for (const waiter of this.#orgs.get(orgId)!.waiting.splice(0)) {
+        clearTimeout(waiter.timer);
+        waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        waiter.reject(reason);
+      }
+      this.#forget(orgId);
+    }
   }
 
   /** Cost running and requests waiting, per org (orgs with neither are left out). */
@@ -157,6 +177,7 @@ export class CostAdmission {
    * budget (it keeps its place at the front).
    */
   #serve(): void {
+    if (this.#closed) return;
     let passed = 0;
     while (passed < this.#ring.length) {
       const orgId = this.#ring[passed]!;

@@ -132,6 +132,18 @@ describe('CostAdmission', () => {
     second();
   });
 
+  it('refuses everyone waiting and every later request once closed, and lets what runs finish', async () => {
+    const gate = admission({ maxCost: 10, maxCostPerOrg: 10 });
+    const running = await gate.admit('a', 10);
+    const waiting = [gate.admit('a', 1), gate.admit('b', 1)];
+    gate.close(new Error('closing'));
+    for (const refused of waiting) await assert.rejects(refused, /closing/);
+    await assert.rejects(gate.admit('c', 1), /closing/);
+    assert.deepEqual(gate.usage().get('a'), { running: 10, waiting: 0 });
+    running();
+    assert.deepEqual([...gate.usage()], []);
+  });
+
   it('counts a request of no cost as 1', async () => {
     const gate = admission({ maxCost: 2, maxCostPerOrg: 2 });
     const releases = [await gate.admit('a', 0), await gate.admit('a', 0)];

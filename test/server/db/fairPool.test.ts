@@ -18,7 +18,12 @@ import { codes, graphql } from '../../support/graphql.js';
 import { adminQuery } from '../../support/adminSql.js';
 import { waitFor } from '../../support/waitFor.js';
 import { settled } from '../../support/settled.js';
-import { FairPool, PoolTimeoutError, type FairPoolOptions } from '../../../runtime/db/fairPool.js';
+import {
+  FairPool,
+  PoolEndedError,
+  PoolTimeoutError,
+  type FairPoolOptions,
+} from '../../../runtime/db/fairPool.js';
 
 let db: TestDatabase;
 
@@ -120,7 +125,7 @@ describe('FairPool', () => {
     }
   });
 
-  it('hands a released connection straight to the next org, without a round through pg.Pool', async () => {
+  it('gives a released connection to the next org waiting: the same connection, not a new one', async () => {
     const pool = fairPool({ max: 1 });
     try {
       const first = await pool.acquire('a');
@@ -129,12 +134,24 @@ describe('FairPool', () => {
       first.release();
       const handed = await next;
       assert.equal(await pid(handed), before);
+      assert.equal(pool.pool.totalCount, 1, 'no second connection was opened');
       assert.equal(pool.pool.idleCount, 0);
       handed.release();
       assert.equal(pool.pool.idleCount, 1, 'back in pg.Pool once nobody waits');
     } finally {
       await pool.end();
     }
+  });
+
+  it('refuses whoever still waits when it ends, and every later caller', async () => {
+    const pool = fairPool({ max: 1 });
+    const held = await pool.acquire('a');
+    const waiting = pool.acquire('b');
+    const ending = pool.end();
+    await assert.rejects(waiting, PoolEndedError);
+    await assert.rejects(pool.acquire('c'), PoolEndedError);
+    held.release();
+    await ending;
   });
 });
 
